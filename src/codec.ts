@@ -1,0 +1,140 @@
+import { describe } from './describe.js';
+
+/**
+ * Stored values start with a 3-byte header: a magic byte, the format version and the value's type.
+ * 0xF5 never occurs in UTF-8 text, so a foreign value (text written by another client) can't pass
+ * for one of ours; an unknown version or type reads as a miss, which lets the format evolve.
+ */
+const MAGIC = 0xf5;
+const VERSION = 1;
+const HEADER_LENGTH = 3;
+
+const Type = {
+  String: 1,
+  Number: 2,
+  True: 3,
+  False: 4,
+  Null: 5,
+  Json: 6,
+  Buffer: 7,
+  Uint8Array: 8,
+  /** A string with lone surrogates, which UTF-8 cannot carry: stored as UTF-16 code units. */
+  Utf16String: 9,
+} as const;
+type Type = (typeof Type)[keyof typeof Type];
+
+/** Returned by {@link decodeValue} for bytes this library did not write. */
+export const UNDECODABLE: unique symbol = Symbol('undecodable');
+
+/** What the cache stores: JSON-able values, plus Buffer and Uint8Array, each read back with its type. */
+export type CacheValue =
+  | string
+  | number
+  | boolean
+  | null
+  | Buffer
+  | Uint8Array
+  | readonly unknown[]
+  | { readonly [key: string]: unknown };
+
+function header(type: Type, payloadLength: number): Buffer {
+  const bytes = Buffer.allocUnsafe(HEADER_LENGTH + payloadLength);
+  bytes[0] = MAGIC;
+  bytes[1] = VERSION;
+  bytes[2] = type;
+  return bytes;
+}
+
+function withPayload(type: Type, payload: Uint8Array): Buffer {
+  const bytes = header(type, payload.length);
+  bytes.set(payload, HEADER_LENGTH);
+  return bytes;
+}
+
+function encodeString(type: Type, text: string, encoding: 'utf8' | 'utf16le'): Buffer {
+  const bytes = header(type, Buffer.byteLength(text, encoding));
+  bytes.write(text, HEADER_LENGTH, encoding);
+  return bytes;
+}
+
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Encodes a value with its header.
+ *
+ * @throws TypeError for `undefined`, functions, symbols, BigInt, cyclic structures and objects that
+ * are not plain objects, arrays, Buffers or Uint8Arrays (a Map or a Date would not come back as one).
+ */
+export function encodeValue(value: unknown): Buffer {
+  switch (typeof value) {
+    case 'string':
+      return value.isWellFormed()
+        ? encodeString(Type.String, value, 'utf8')
+        : encodeString(Type.Utf16String, value, 'utf16le');
+    case 'number': {
+      const bytes = header(Type.Number, 8);
+      bytes.writeDoubleBE(value, HEADER_LENGTH);
+      return bytes;
+    }
+    case 'boolean':
+      return header(value ? Type.True : Type.False, 0);
+    case 'object':
+      if (value === null) return header(Type.Null, 0);
+      if (Buffer.isBuffer(value)) return withPayload(Type.Buffer, value);
+      if (value instanceof Uint8Array) return withPayload(Type.Uint8Array, value);
+      if (Array.isArray(value) || isPlainObject(value)) return encodeString(Type.Json, toJson(value), 'utf8');
+      break;
+  }
+  throw new TypeError(
+    `Expected a value that round-trips (string, number, boolean, null, plain object, array, Buffer or Uint8Array), got ${describe(value)}`,
+  );
+}
+
+function toJson(value: object): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (error) {
+    // JSON.stringify throws a TypeError for cycles and BigInt; keep its explanation.
+    throw new TypeError(`Expected a value that JSON can encode: ${(error as Error).message}`, { cause: error });
+  }
+  // A toJSON() that returns undefined leaves nothing to store.
+  if (json === undefined) throw new TypeError(`Expected a value that JSON can encode, got ${describe(value)}`);
+  return json;
+}
+
+/** Decodes bytes written by {@link encodeValue}; anything else gives {@link UNDECODABLE}. */
+export function decodeValue(bytes: Buffer): unknown {
+  if (bytes.length < HEADER_LENGTH || bytes[0] !== MAGIC || bytes[1] !== VERSION) return UNDECODABLE;
+  const length = bytes.length - HEADER_LENGTH;
+  switch (bytes[2]) {
+    case Type.String:
+      return bytes.toString('utf8', HEADER_LENGTH);
+    case Type.Utf16String:
+      return length % 2 === 0 ? bytes.toString('utf16le', HEADER_LENGTH) : UNDECODABLE;
+    case Type.Number:
+      return length === 8 ? bytes.readDoubleBE(HEADER_LENGTH) : UNDECODABLE;
+    case Type.True:
+      return length === 0 ? true : UNDECODABLE;
+    case Type.False:
+      return length === 0 ? false : UNDECODABLE;
+    case Type.Null:
+      return length === 0 ? null : UNDECODABLE;
+    case Type.Json:
+      try {
+        return JSON.parse(bytes.toString('utf8', HEADER_LENGTH));
+      } catch {
+        return UNDECODABLE;
+      }
+    // Copies: the reply is a view into memjs' read buffer, which must not be kept alive or shared.
+    case Type.Buffer:
+      return Buffer.from(bytes.subarray(HEADER_LENGTH));
+    case Type.Uint8Array:
+      return new Uint8Array(bytes.subarray(HEADER_LENGTH));
+    default:
+      return UNDECODABLE;
+  }
+}

@@ -1,0 +1,12 @@
+export type { CacheValue } from './codec.js';
+export { CacheError, type CacheErrorCode, type CacheOperation } from './errors.js';
+export { NamespacedCache } from './namespaced-cache.js';
+export type { Namespace } from './namespaces.js';
+export type {
+  ClientOption,
+  CommonOptions,
+  MemjsClientLike,
+  NamespacedCacheOptions,
+  ServersOption,
+  SetOptions,
+} from './options.js';

@@ -1,0 +1,356 @@
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { CacheError, toCacheError } from './errors.js';
+import type { MemjsClient, MemjsResponse, MemjsServer } from './memjs-client.js';
+import { encodeKeyRequest, encodeStoreRequest, Opcode } from './protocol.js';
+
+/**
+ * Receives a request's outcome: a memcached status and value, or an error (then `status` is -1).
+ * Called exactly once per request.
+ */
+export type ReplyCallback = (error: CacheError | undefined, status: number, value: Buffer) => void;
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * memjs wraps its request counter with `seq &= 0xffffffff`, which turns negative after 2^31
+ * requests; every request then throws when memjs writes the opaque field. The transport assigns
+ * sequence numbers itself and keeps them in 1 ..= 2^31 - 1.
+ */
+const MAX_SEQ = 0x7fff_ffff;
+
+/** The monotonic clock deadlines are measured on, in milliseconds. */
+export const now = (): number => performance.now();
+
+/** Sockets that have emitted 'close' (and whose memjs handler has therefore run). */
+const closedSockets = new WeakSet<Socket>();
+
+function isResponse(reply: unknown): reply is MemjsResponse {
+  return typeof reply === 'object' && reply !== null && 'header' in reply;
+}
+
+class Request {
+  /** The callback has run (reply, error or deadline). */
+  done = false;
+  /** memjs delivered a reply or an error for it: it no longer occupies the connection. */
+  answered = false;
+  writtenAt = 0;
+  readonly handle = (reply: unknown): void => this.answer(reply);
+
+  constructor(
+    readonly seq: number,
+    public bytes: Buffer | undefined,
+    readonly deadline: number,
+    private readonly callback: ReplyCallback,
+    readonly connection: Connection,
+  ) {}
+
+  answer(reply: unknown): void {
+    this.answered = true;
+    if (isResponse(reply)) this.settle(undefined, reply.header.status, reply.val);
+    else this.settle(toCacheError(reply), -1, EMPTY);
+    this.connection.dropAnswered();
+  }
+
+  settle(error: CacheError | undefined, status: number, value: Buffer): void {
+    if (this.done) return;
+    this.done = true;
+    try {
+      this.callback(error, status, value);
+    } catch (thrown) {
+      // This runs inside memjs' reply parser: a throw there would corrupt its read buffer.
+      // Re-throw outside it, so that a bug surfaces instead of hanging the connection.
+      queueMicrotask(() => {
+        throw thrown;
+      });
+    }
+  }
+}
+
+function timeoutError(): CacheError {
+  return new CacheError('E_TIMEOUT', 'memcached did not answer before the deadline');
+}
+
+/**
+ * The cache's view of one memjs `Server` (one TCP connection): requests queued for the next write,
+ * requests written and not yet answered (in write order, as memcached answers in order), and the
+ * guards that keep memjs 1.3.2 from hanging:
+ *
+ * - a socket that closes without an error (server restart, idle close) leaves memjs' callbacks
+ *   registered forever: on `close`, every unanswered request is failed;
+ * - memjs' `close` handler clears `server._socket` even when a newer socket has been opened since,
+ *   so requests written to that newer socket are never sent: no request is written until the
+ *   previous socket has emitted `close`;
+ * - memjs keeps a half-received reply in `responseBuffer` across sockets, misparsing every later
+ *   reply: the buffer is emptied whenever a socket is retired;
+ * - a connection whose oldest request has gone unanswered for `timeout` is stalled (stopped server,
+ *   half-open TCP): it is reset and its requests fail.
+ */
+class Connection {
+  queue: Request[] = [];
+  private inflight: Request[] = [];
+  private head = 0;
+  private socket: Socket | undefined;
+  private waitingForClose = false;
+  dirty = false;
+
+  constructor(
+    readonly server: MemjsServer,
+    private readonly transport: Transport,
+  ) {}
+
+  busy(): boolean {
+    return this.queue.length > 0 || this.head < this.inflight.length;
+  }
+
+  flush(time: number): void {
+    this.dirty = false;
+    if (this.waitingForClose || this.queue.length === 0) return;
+    const server = this.server;
+    if (this.socket !== undefined && this.socket !== server._socket) {
+      // memjs dropped the socket we wrote to (error, its own timeout): retire it properly first.
+      this.retireSocket();
+      if (this.waitingForClose) return;
+    }
+    const batch = this.queue;
+    this.queue = [];
+    const chunks: Buffer[] = [];
+    let length = 0;
+    for (const request of batch) {
+      if (request.done || request.bytes === undefined) continue;
+      server.onResponse(request.seq, request.handle);
+      server.onError(request.seq, request.handle);
+      request.writtenAt = time;
+      this.inflight.push(request);
+      chunks.push(request.bytes);
+      length += request.bytes.length;
+      request.bytes = undefined;
+    }
+    if (chunks.length === 0) return;
+    try {
+      // One write per connection per tick: a syscall per request is most of memjs' own CPU cost.
+      server.write(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length));
+    } catch (error) {
+      server.error(toCacheError(error));
+      return;
+    }
+    if (this.socket === undefined && server._socket !== undefined) this.adopt(server._socket);
+  }
+
+  private adopt(socket: Socket): void {
+    this.socket = socket;
+    socket.once('close', () => {
+      closedSockets.add(socket);
+      if (this.socket !== socket) return;
+      this.socket = undefined;
+      this.server.responseBuffer = EMPTY;
+      // memjs registers no error for a close without an error: its callbacks would wait forever.
+      if (this.head < this.inflight.length) {
+        this.server.error(new CacheError('E_CONNECTION', 'memcached closed the connection'));
+      }
+      if (this.queue.length > 0) this.transport.markDirty(this);
+    });
+  }
+
+  private retireSocket(): void {
+    const old = this.socket ?? this.server._socket;
+    this.socket = undefined;
+    this.server.responseBuffer = EMPTY;
+    if (old === undefined) return;
+    if (!old.destroyed) old.destroy();
+    // `socket.closed` turns true before 'close' is emitted, and memjs' handler runs on the event:
+    // only the event itself says the old socket can no longer clear the next one.
+    if (closedSockets.has(old)) return;
+    this.waitingForClose = true;
+    old.once('close', () => {
+      closedSockets.add(old);
+      this.waitingForClose = false;
+      this.server.responseBuffer = EMPTY;
+      if (this.queue.length > 0) this.transport.markDirty(this);
+    });
+  }
+
+  dropAnswered(): void {
+    const inflight = this.inflight;
+    while (this.head < inflight.length && (inflight[this.head] as Request).answered) this.head += 1;
+    if (this.head === inflight.length) {
+      inflight.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > inflight.length) {
+      this.inflight = inflight.slice(this.head);
+      this.head = 0;
+    }
+    this.transport.noteAnswered();
+  }
+
+  /** Fails what passed its deadline; resets the connection when it has stalled. */
+  scan(time: number, timeoutMs: number): void {
+    for (const request of this.queue) {
+      if (!request.done && request.deadline <= time) request.settle(timeoutError(), -1, EMPTY);
+    }
+    const oldest = this.inflight[this.head];
+    if (oldest !== undefined && oldest.writtenAt + timeoutMs <= time) {
+      this.reset(new CacheError('E_TIMEOUT', `memcached ${this.server.host}:${this.server.port} stopped answering`));
+      return;
+    }
+    for (let index = this.head; index < this.inflight.length; index += 1) {
+      const request = this.inflight[index] as Request;
+      if (!request.done && request.deadline <= time) request.settle(timeoutError(), -1, EMPTY);
+    }
+  }
+
+  private reset(error: CacheError): void {
+    // memjs fails every callback registered on the server (ours answer with `error`) and destroys
+    // its socket; retiring the socket keeps the next one from being clobbered by its `close`.
+    this.server.error(error);
+    this.retireSocket();
+    this.inflight = [];
+    this.head = 0;
+  }
+}
+
+/**
+ * Sends requests through a memjs client's servers: coalesced into one write per connection per
+ * tick, each with a deadline, with memjs' hang states detected and repaired (see {@link Connection}).
+ */
+export class Transport {
+  /**
+   * Incremented each time queued requests are written. A request queued in the current epoch has
+   * not reached the socket yet, so work started now may still share it (token lookups, I1).
+   */
+  epoch = 0;
+  private readonly connections = new Map<MemjsServer, Connection>();
+  private lastServer: MemjsServer | undefined;
+  private lastConnection: Connection | undefined;
+  private dirtyConnections: Connection[] = [];
+  private flushScheduled = false;
+  private scanTimer: NodeJS.Timeout | undefined;
+  private readonly scanIntervalMs: number;
+  private idleWaiters: (() => void)[] = [];
+
+  /**
+   * @param client - the memjs client whose servers carry the requests.
+   * @param timeoutMs - how long a connection may leave its oldest request unanswered before it is
+   *   considered stalled and reset.
+   */
+  constructor(
+    private readonly client: MemjsClient,
+    private readonly timeoutMs: number,
+  ) {
+    // Deadlines are checked by one timer per transport, not one per request: the margin past a
+    // deadline is at most this interval (5% of the timeout, between 2 and 50 ms).
+    this.scanIntervalMs = Math.min(50, Math.max(2, timeoutMs / 20));
+  }
+
+  /** Reads `key`; `status` is {@link Status.Ok} with the value or {@link Status.NotFound}. */
+  get(key: string, deadline: number, callback: ReplyCallback): void {
+    const seq = this.nextSeq();
+    this.send(key, seq, encodeKeyRequest(Opcode.Get, key, seq), deadline, callback);
+  }
+
+  /** Deletes `key`; `status` is {@link Status.Ok} when it existed, {@link Status.NotFound} when not. */
+  delete(key: string, deadline: number, callback: ReplyCallback): void {
+    const seq = this.nextSeq();
+    this.send(key, seq, encodeKeyRequest(Opcode.Delete, key, seq), deadline, callback);
+  }
+
+  /** Stores `value` under `key` with a set or an add, `expiry` sent as is. */
+  store(
+    opcode: typeof Opcode.Set | typeof Opcode.Add,
+    key: string,
+    value: Uint8Array,
+    expiry: number,
+    deadline: number,
+    callback: ReplyCallback,
+  ): void {
+    const seq = this.nextSeq();
+    this.send(key, seq, encodeStoreRequest(opcode, key, value, expiry, seq), deadline, callback);
+  }
+
+  /** Resolves once every request sent so far has settled (replies or deadlines). */
+  idle(): Promise<void> {
+    if (!this.busy()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private nextSeq(): number {
+    let seq = this.client.seq + 1;
+    if (seq > MAX_SEQ || seq < 1) seq = 1;
+    // Written back to the client: a caller sharing it must not reuse our sequence numbers.
+    this.client.seq = seq;
+    return seq;
+  }
+
+  private send(key: string, seq: number, bytes: Buffer, deadline: number, callback: ReplyCallback): void {
+    const server = this.client.server(key);
+    if (server === null) {
+      process.nextTick(callback, new CacheError('E_CONNECTION', 'no memcached server is available'), -1, EMPTY);
+      return;
+    }
+    let connection: Connection | undefined;
+    if (server === this.lastServer) {
+      connection = this.lastConnection as Connection;
+    } else {
+      connection = this.connections.get(server);
+      if (connection === undefined) {
+        connection = new Connection(server, this);
+        this.connections.set(server, connection);
+      }
+      this.lastServer = server;
+      this.lastConnection = connection;
+    }
+    connection.queue.push(new Request(seq, bytes, deadline, callback, connection));
+    this.markDirty(connection);
+  }
+
+  /** Schedules a write of the connection's queue at the end of this tick. */
+  markDirty(connection: Connection): void {
+    if (!connection.dirty) {
+      connection.dirty = true;
+      this.dirtyConnections.push(connection);
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      // After the current microtasks: every request started in this tick shares the write.
+      process.nextTick(this.flush);
+    }
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    this.epoch += 1;
+    const dirty = this.dirtyConnections;
+    this.dirtyConnections = [];
+    const time = now();
+    for (const connection of dirty) connection.flush(time);
+    if (this.scanTimer === undefined) {
+      this.scanTimer = setTimeout(this.scan, this.scanIntervalMs);
+      this.scanTimer.unref();
+    }
+  };
+
+  private readonly scan = (): void => {
+    this.scanTimer = undefined;
+    const time = now();
+    for (const connection of this.connections.values()) connection.scan(time, this.timeoutMs);
+    if (this.busy()) {
+      this.scanTimer = setTimeout(this.scan, this.scanIntervalMs);
+      this.scanTimer.unref();
+    }
+    this.noteAnswered();
+  };
+
+  /** Wakes {@link idle} waiters once nothing is pending. */
+  noteAnswered(): void {
+    if (this.idleWaiters.length > 0 && !this.busy()) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  private busy(): boolean {
+    for (const connection of this.connections.values()) if (connection.busy()) return true;
+    return false;
+  }
+}

@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto';
+import memjs from 'memjs';
+import { afterEach, inject } from 'vitest';
+import { type CacheError, NamespacedCache, type NamespacedCacheOptions } from '../../src/index.js';
+
+/** `host:port` of the memcached shared by the test files. */
+export const servers = inject('memcachedServers');
+
+/** A prefix no other test uses, so test files can run in parallel without flushing. */
+export function randomPrefix(): string {
+  return `t${randomBytes(6).toString('hex')}`;
+}
+
+const opened: { close(): unknown }[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((cache) => cache.close()));
+});
+
+/** A cache on the shared server with a fresh prefix (unless given), closed after the test. */
+export function makeCache(options: NamespacedCacheOptions = {}): NamespacedCache {
+  const cache = new NamespacedCache({ servers, prefix: randomPrefix(), ...options } as NamespacedCacheOptions);
+  opened.push(cache);
+  return cache;
+}
+
+/** A raw memjs client, closed after the test. */
+export function rawClient(serverList: string = servers): memjs.Client {
+  const client = memjs.Client.create(serverList, { logger: { log() {} }, retries: 1 });
+  opened.push(client);
+  return client;
+}
+
+/** Collects what a cache reports to onError. */
+export function errorLog(): { errors: CacheError[]; onError: (error: CacheError) => void } {
+  const errors: CacheError[] = [];
+  return { errors, onError: (error) => errors.push(error) };
+}

@@ -1,0 +1,60 @@
+import type memjs from 'memjs';
+import { vi } from 'vitest';
+import { Opcode } from '../../src/protocol.js';
+
+/** A memcached binary-protocol request as it was written to the socket. */
+export interface SentRequest {
+  readonly opcode: number;
+  readonly key: string;
+  /** The expiry field of a set or add. */
+  readonly expiry: number | undefined;
+  readonly value: Buffer;
+}
+
+/** Splits written blobs into the requests they carry (the cache writes several per blob). */
+export function parseRequests(blobs: readonly Buffer[]): SentRequest[] {
+  const requests: SentRequest[] = [];
+  for (const blob of blobs) {
+    for (let offset = 0; offset < blob.length; ) {
+      const keyLength = blob.readUInt16BE(offset + 2);
+      const extrasLength = blob[offset + 4] as number;
+      const bodyLength = blob.readUInt32BE(offset + 8);
+      const extras = blob.subarray(offset + 24, offset + 24 + extrasLength);
+      const keyStart = offset + 24 + extrasLength;
+      requests.push({
+        opcode: blob[offset + 1] as number,
+        key: blob.toString('latin1', keyStart, keyStart + keyLength),
+        expiry: extrasLength >= 8 ? extras.readUInt32BE(4) : undefined,
+        value: blob.subarray(keyStart + keyLength, offset + 24 + bodyLength),
+      });
+      offset += 24 + bodyLength;
+    }
+  }
+  return requests;
+}
+
+/** Records every request written through the client's servers (the writes still happen). */
+export function spyOnWrites(client: memjs.Client): { requests(): SentRequest[]; clear(): void } {
+  const blobs: Buffer[] = [];
+  for (const server of client.servers) {
+    const original = server.write.bind(server) as (blob: Buffer) => void;
+    vi.spyOn(server as unknown as { write(blob: Buffer): void }, 'write').mockImplementation((blob: Buffer) => {
+      blobs.push(Buffer.from(blob));
+      original(blob);
+    });
+  }
+  return {
+    requests: () => parseRequests(blobs),
+    clear: () => {
+      blobs.length = 0;
+    },
+  };
+}
+
+/** Readable names of opcodes, for assertions. */
+export const OPCODE_NAMES: Readonly<Record<number, string>> = {
+  [Opcode.Get]: 'get',
+  [Opcode.Set]: 'set',
+  [Opcode.Add]: 'add',
+  [Opcode.Delete]: 'delete',
+};

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Starts one throwaway memcached for the run, unless MEMCACHED_SERVERS points at one.
+    globalSetup: ['test/global-setup.ts'],
+    testTimeout: 20_000,
+    typecheck: { enabled: true, include: ['test/**/*.test-d.ts'] },
+  },
+});
