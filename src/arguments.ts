@@ -25,3 +25,49 @@ export function ttlOf(options: SetOptions | undefined, defaultTtl: number): numb
   }
   return options.ttl === undefined ? defaultTtl : checkTtl('ttl', options.ttl);
 }
+
+/**
+ * @throws TypeError when `keys` is not an array of strings.
+ */
+export function checkKeys(keys: unknown): readonly string[] {
+  if (!Array.isArray(keys)) throw new TypeError(`Expected \`keys\` to be an array of strings, got ${describe(keys)}`);
+  for (const key of keys) {
+    if (typeof key !== 'string') throw new TypeError(`Expected every key to be a string, got ${describe(key)}`);
+  }
+  return keys;
+}
+
+/** What `setMulti` takes: a plain object, a Map or any iterable of `[key, value]` pairs. */
+export type Entries<V> = Readonly<Record<string, V>> | ReadonlyMap<string, V> | Iterable<readonly [string, V]>;
+
+/**
+ * The `[key, value]` pairs of `entries`; a later pair for the same key wins, as in a Map.
+ *
+ * @throws TypeError when `entries` is none of the accepted shapes or a key is not a string.
+ */
+export function entriesOf<V>(entries: Entries<V>): Map<string, V> {
+  if (typeof entries !== 'object' || entries === null) {
+    throw new TypeError(
+      `Expected entries to be an object, a Map or an iterable of [key, value], got ${describe(entries)}`,
+    );
+  }
+  if (!(Symbol.iterator in entries)) return new Map(Object.entries(entries as Record<string, V>));
+  const map = new Map<string, V>();
+  for (const entry of entries as Iterable<unknown>) {
+    if (!Array.isArray(entry) || typeof entry[0] !== 'string') {
+      throw new TypeError(`Expected every entry to be a [key, value] pair with a string key, got ${describe(entry)}`);
+    }
+    map.set(entry[0], entry[1] as V);
+  }
+  return map;
+}
+
+/**
+ * @throws TypeError when `loader` is not a function.
+ */
+export function checkLoader<T>(loader: unknown): () => T | Promise<T> {
+  if (typeof loader !== 'function') {
+    throw new TypeError(`Expected \`loader\` to be a function returning the value, got ${describe(loader)}`);
+  }
+  return loader as () => T | Promise<T>;
+}

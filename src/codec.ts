@@ -26,16 +26,29 @@ type Type = (typeof Type)[keyof typeof Type];
 /** Returned by {@link decodeValue} for bytes this library did not write. */
 export const UNDECODABLE: unique symbol = Symbol('undecodable');
 
-/** What the cache stores: JSON-able values, plus Buffer and Uint8Array, each read back with its type. */
-export type CacheValue =
-  | string
-  | number
-  | boolean
-  | null
-  | Buffer
-  | Uint8Array
-  | readonly unknown[]
-  | { readonly [key: string]: unknown };
+/** What the cache refuses: at compile time where TypeScript can tell, and always at run time. */
+export type Unstorable =
+  | undefined
+  | symbol
+  | bigint
+  | ((...args: never[]) => unknown)
+  | ReadonlyMap<unknown, unknown>
+  | ReadonlySet<unknown>
+  | WeakMap<object, unknown>
+  | WeakSet<object>
+  | Date
+  | RegExp
+  | Promise<unknown>;
+
+/**
+ * `T` when the cache can store it — a string, number, boolean, null, Buffer, Uint8Array, array or
+ * plain object (interfaces included) — else `never`, so that `set(ns, key, value)` with an
+ * unstorable value does not compile. Each comes back with its type; objects go through JSON.
+ */
+export type Storable<T> = T extends Unstorable ? never : T;
+
+/** What a `getOrSet` loader may return: a storable value, or `undefined` for "nothing to cache". */
+export type Loadable<T> = T extends Exclude<Unstorable, undefined> ? never : T;
 
 function header(type: Type, payloadLength: number): Buffer {
   const bytes = Buffer.allocUnsafe(HEADER_LENGTH + payloadLength);

@@ -1,5 +1,7 @@
-export type { CacheValue } from './codec.js';
+export type { Entries } from './arguments.js';
+export type { Loadable, Storable, Unstorable } from './codec.js';
 export { CacheError, type CacheErrorCode, type CacheOperation } from './errors.js';
+export { NamespaceHandle } from './namespace-handle.js';
 export { NamespacedCache } from './namespaced-cache.js';
 export type { Namespace } from './namespaces.js';
 export type {

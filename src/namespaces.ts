@@ -29,12 +29,47 @@ export class NamespaceState {
 
   /** The data-key head for the given tokens (one per level), computed once per generation. */
   dataKeyHead(tokens: readonly string[]): string {
-    const joined = tokens.length === 1 ? (tokens[0] as string) : tokens.join(':');
+    return tokens.length === 1 ? this.headForToken(tokens[0] as string) : this.headForJoined(tokens.join(':'), tokens);
+  }
+
+  /** {@link dataKeyHead} of a one-level namespace. */
+  headForToken(token: string): string {
+    if (token !== this.headTokens) {
+      this.head = this.keys.dataKeyHead(this.hash, token);
+      this.headTokens = token;
+    }
+    return this.head;
+  }
+
+  private headForJoined(joined: string, tokens: readonly string[]): string {
     if (joined !== this.headTokens) {
       this.head = this.keys.dataKeyHead(this.hash, this.keys.generation(tokens));
       this.headTokens = joined;
     }
     return this.head;
+  }
+
+  /** The head of the last tokens seen for every level, if all are known. */
+  rememberedHead(): string | undefined {
+    const levels = this.levels;
+    if (levels.length === 1) {
+      const token = (levels[0] as Level).token;
+      return token === undefined ? undefined : this.headForToken(token);
+    }
+    const tokens: string[] = [];
+    for (const level of levels) {
+      if (level.token === undefined) return undefined;
+      tokens.push(level.token);
+    }
+    return this.dataKeyHead(tokens);
+  }
+
+  /** Whether every level's token was seen less than `ttlMs` before `time`. */
+  trustedAt(time: number, ttlMs: number): boolean {
+    for (const level of this.levels) {
+      if (level.token === undefined || time - level.seenAt >= ttlMs) return false;
+    }
+    return true;
   }
 }
 
@@ -110,7 +145,12 @@ function remember(map: Map<string, NamespaceState>, key: string, state: Namespac
   map.set(key, state);
 }
 
-function checkPath(path: unknown, given: unknown): readonly string[] {
+/**
+ * Checks a namespace path.
+ *
+ * @throws TypeError when it is not a non-empty array of non-empty strings.
+ */
+export function checkPath(path: unknown, given: unknown = path): readonly string[] {
   if (
     !Array.isArray(path) ||
     path.length === 0 ||

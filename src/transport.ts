@@ -19,6 +19,17 @@ const EMPTY = Buffer.alloc(0);
  */
 const MAX_SEQ = 0x7fff_ffff;
 
+/**
+ * Coalescing a tick's requests into one write saves syscalls, most of memjs' CPU at high
+ * concurrency. But at moderate concurrency it puts every request in lock-step: one write out, one
+ * burst of replies back, the server idle while the client works and the other way round (measured:
+ * raw memjs corked per tick loses ~20% at 16 in flight). So once a tick has queued half the
+ * connection's recent peak of outstanding requests (and at least this many), they are written at
+ * once and the rest at the end of the tick: the server starts on the first half while the client
+ * builds the second, at one extra write per tick.
+ */
+const MIN_EARLY_WRITE = 8;
+
 /** The monotonic clock deadlines are measured on, in milliseconds. */
 export const now = (): number => performance.now();
 
@@ -92,6 +103,8 @@ class Connection {
   private head = 0;
   private socket: Socket | undefined;
   private waitingForClose = false;
+  /** The most requests seen outstanding at once, decaying each tick: the recent concurrency. */
+  private peak = 0;
   dirty = false;
 
   constructor(
@@ -101,6 +114,19 @@ class Connection {
 
   busy(): boolean {
     return this.queue.length > 0 || this.head < this.inflight.length;
+  }
+
+  /** Queues a request; says whether the queue should be written now rather than at the end of the tick. */
+  enqueue(request: Request): boolean {
+    this.queue.push(request);
+    const outstanding = this.queue.length + this.inflight.length - this.head;
+    if (outstanding > this.peak) this.peak = outstanding;
+    return this.queue.length >= MIN_EARLY_WRITE && this.queue.length * 2 >= this.peak;
+  }
+
+  /** Called once per tick: lets the recent peak fade, so the split follows a falling load. */
+  decayPeak(): void {
+    this.peak -= this.peak / 16;
   }
 
   flush(time: number): void {
@@ -299,8 +325,11 @@ export class Transport {
       this.lastServer = server;
       this.lastConnection = connection;
     }
-    connection.queue.push(new Request(seq, bytes, deadline, callback, connection));
-    this.markDirty(connection);
+    if (connection.enqueue(new Request(seq, bytes, deadline, callback, connection))) {
+      this.write([connection]);
+    } else {
+      this.markDirty(connection);
+    }
   }
 
   /** Schedules a write of the connection's queue at the end of this tick. */
@@ -318,16 +347,22 @@ export class Transport {
 
   private readonly flush = (): void => {
     this.flushScheduled = false;
-    this.epoch += 1;
     const dirty = this.dirtyConnections;
     this.dirtyConnections = [];
+    for (const connection of dirty) connection.decayPeak();
+    this.write(dirty);
+  };
+
+  /** Writes the connections' queues: work started from now on can no longer share them. */
+  private write(connections: readonly Connection[]): void {
+    this.epoch += 1;
     const time = now();
-    for (const connection of dirty) connection.flush(time);
+    for (const connection of connections) connection.flush(time);
     if (this.scanTimer === undefined) {
       this.scanTimer = setTimeout(this.scan, this.scanIntervalMs);
       this.scanTimer.unref();
     }
-  };
+  }
 
   private readonly scan = (): void => {
     this.scanTimer = undefined;

@@ -34,7 +34,11 @@ export function parseRequests(blobs: readonly Buffer[]): SentRequest[] {
 }
 
 /** Records every request written through the client's servers (the writes still happen). */
-export function spyOnWrites(client: memjs.Client): { requests(): SentRequest[]; clear(): void } {
+export function spyOnWrites(client: memjs.Client): {
+  requests(): SentRequest[];
+  blobs(): readonly Buffer[];
+  clear(): void;
+} {
   const blobs: Buffer[] = [];
   for (const server of client.servers) {
     const original = server.write.bind(server) as (blob: Buffer) => void;
@@ -45,6 +49,7 @@ export function spyOnWrites(client: memjs.Client): { requests(): SentRequest[]; 
   }
   return {
     requests: () => parseRequests(blobs),
+    blobs: () => blobs,
     clear: () => {
       blobs.length = 0;
     },

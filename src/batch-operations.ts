@@ -1,0 +1,180 @@
+import { checkKeys, type Entries, entriesOf, ttlOf } from './arguments.js';
+import { encodeValue } from './codec.js';
+import { decodeData, deleteData, readData, storeData } from './data-requests.js';
+import { CacheError } from './errors.js';
+import { toExpiry } from './expiry.js';
+import { withOperation } from './failure-policy.js';
+import type { Namespace, NamespaceState } from './namespaces.js';
+import type { Context, Operations } from './operations.js';
+import type { SetOptions } from './options.js';
+import { now } from './transport.js';
+
+/**
+ * Calls on many keys of one namespace. Each runs under one generation (one token lookup per call,
+ * shared with the other calls of the tick), and its requests go out in the same write: memjs has no
+ * multi-get, pipelined single requests on one socket are the multi-get.
+ */
+export class BatchOperations {
+  constructor(
+    private readonly context: Context,
+    private readonly operations: Operations,
+  ) {}
+
+  getMulti<T>(namespace: Namespace | NamespaceState, keys: readonly string[]): Promise<Map<string, T>> {
+    const { transport, generations, policy, settings } = this.context;
+    let state: NamespaceState;
+    let hashes: Map<string, string>;
+    try {
+      state = this.operations.stateOf(namespace);
+      hashes = this.hashKeys(keys);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<Map<string, T>>((resolve, reject) => {
+      const time = now();
+      const deadline = time + settings.timeoutMs;
+      generations.run<Map<string, Buffer>>(
+        state,
+        time,
+        deadline,
+        (head, done) => {
+          const found = new Map<string, Buffer>();
+          forEachRequest(
+            hashes,
+            (key, hash, settle) =>
+              readData(transport, head + hash, deadline, (error, bytes) => {
+                if (bytes !== undefined) found.set(key, bytes);
+                settle(error);
+              }),
+            (error) => done(error, found),
+          );
+        },
+        (error, found) => {
+          const values = new Map<string, T>();
+          // In the order of `keys`, not of the replies.
+          for (const key of hashes.keys()) {
+            const bytes = found?.get(key);
+            const value = bytes === undefined ? undefined : decodeData(policy, 'getMulti', bytes);
+            if (value !== undefined) values.set(key, value as T);
+          }
+          if (error !== undefined) policy.fail('getMulti', error, values, resolve, reject);
+          else resolve(values);
+        },
+      );
+    });
+  }
+
+  setMulti(namespace: Namespace | NamespaceState, entries: Entries<unknown>, options?: SetOptions): Promise<boolean> {
+    const { transport, keys, generations, policy, settings } = this.context;
+    let state: NamespaceState;
+    const encoded = new Map<string, Buffer>();
+    let expiry: number;
+    try {
+      state = this.operations.stateOf(namespace);
+      for (const [key, value] of entriesOf(entries)) encoded.set(keys.keyHash(key), encodeValue(value));
+      expiry = toExpiry(ttlOf(options, settings.ttl));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<boolean>((resolve, reject) => {
+      const time = now();
+      const deadline = time + settings.timeoutMs;
+      generations.run<boolean>(
+        state,
+        time,
+        deadline,
+        (head, done) =>
+          forEachRequest(
+            encoded,
+            (hash, bytes, settle) => storeData(transport, head + hash, bytes, expiry, deadline, settle),
+            (error, failures) => done(error && summarise(error, failures, encoded.size, 'stored'), true),
+          ),
+        (error) => {
+          if (error !== undefined) policy.fail('setMulti', error, false, resolve, reject);
+          else resolve(true);
+        },
+      );
+    });
+  }
+
+  deleteMulti(namespace: Namespace | NamespaceState, keys: readonly string[]): Promise<number> {
+    const { transport, generations, settings } = this.context;
+    let state: NamespaceState;
+    let hashes: Map<string, string>;
+    try {
+      state = this.operations.stateOf(namespace);
+      hashes = this.hashKeys(keys);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<number>((resolve, reject) => {
+      const time = now();
+      const deadline = time + settings.timeoutMs;
+      generations.run<number>(
+        state,
+        time,
+        deadline,
+        (head, done) => {
+          let existed = 0;
+          forEachRequest(
+            hashes,
+            (_, hash, settle) =>
+              deleteData(transport, head + hash, deadline, (error, found) => {
+                if (found === true) existed += 1;
+                settle(error);
+              }),
+            (error, failures) => done(error && summarise(error, failures, hashes.size, 'deleted'), existed),
+          );
+        },
+        (error, existed) => {
+          if (error !== undefined) reject(withOperation(error, 'deleteMulti'));
+          else resolve(existed ?? 0);
+        },
+      );
+    });
+  }
+
+  /** Each distinct key with its hash, in the order of first appearance. */
+  private hashKeys(keys: readonly string[]): Map<string, string> {
+    const hashes = new Map<string, string>();
+    for (const key of checkKeys(keys)) {
+      if (!hashes.has(key)) hashes.set(key, this.context.keys.keyHash(key));
+    }
+    return hashes;
+  }
+}
+
+/**
+ * Starts one request per entry and calls `done` once all have settled, with the first error and
+ * how many failed. Calls `done` at once for no entries.
+ */
+function forEachRequest<K, V>(
+  entries: ReadonlyMap<K, V>,
+  request: (key: K, value: V, settle: (error: CacheError | undefined) => void) => void,
+  done: (firstError: CacheError | undefined, failures: number) => void,
+): void {
+  let remaining = entries.size;
+  let firstError: CacheError | undefined;
+  let failures = 0;
+  if (remaining === 0) {
+    done(undefined, 0);
+    return;
+  }
+  const settle = (error: CacheError | undefined): void => {
+    if (error !== undefined) {
+      firstError ??= error;
+      failures += 1;
+    }
+    remaining -= 1;
+    if (remaining === 0) done(firstError, failures);
+  };
+  for (const [key, value] of entries) request(key, value, settle);
+}
+
+/** One error for a batch: how many requests failed, and the first failure's code and cause. */
+function summarise(first: CacheError, failures: number, total: number, what: string): CacheError {
+  if (total === 1) return first;
+  return new CacheError(first.code, `${failures} of ${total} values were not ${what}: ${first.message}`, {
+    cause: first.cause ?? first,
+  });
+}

@@ -1,0 +1,76 @@
+import { decodeValue, UNDECODABLE } from './codec.js';
+import { CacheError, type CacheOperation } from './errors.js';
+import { type FailurePolicy, refusedWrite, serverError } from './failure-policy.js';
+import { Opcode, Status } from './protocol.js';
+import type { Transport } from './transport.js';
+
+/**
+ * The three requests on data keys, with memcached statuses turned into results. Shared by the
+ * single-key, batch and read-through operations.
+ */
+
+/** Reads a data key: the stored bytes, or `undefined` on a miss. */
+export function readData(
+  transport: Transport,
+  dataKey: string,
+  deadline: number,
+  done: (error: CacheError | undefined, bytes: Buffer | undefined) => void,
+): void {
+  transport.get(dataKey, deadline, (error, status, value) => {
+    if (error !== undefined) done(error, undefined);
+    else if (status === Status.Ok) done(undefined, value);
+    else if (status === Status.NotFound) done(undefined, undefined);
+    else done(serverError('read', status), undefined);
+  });
+}
+
+/** Deletes a data key: whether it existed. */
+export function deleteData(
+  transport: Transport,
+  dataKey: string,
+  deadline: number,
+  done: (error: CacheError | undefined, existed: boolean | undefined) => void,
+): void {
+  transport.delete(dataKey, deadline, (error, status) => {
+    if (error !== undefined) done(error, undefined);
+    else if (status === Status.Ok || status === Status.NotFound) done(undefined, status === Status.Ok);
+    else done(serverError('delete', status), undefined);
+  });
+}
+
+/**
+ * Stores a data key. When memcached refuses the value (too large, out of memory), the key is
+ * deleted so that no older value stays readable (invariant I3), and the refusal is the error; if
+ * that delete fails as well, the error is `E_STALE_VALUE`.
+ */
+export function storeData(
+  transport: Transport,
+  dataKey: string,
+  bytes: Uint8Array,
+  expiry: number,
+  deadline: number,
+  done: (error: CacheError | undefined, stored: boolean | undefined) => void,
+): void {
+  transport.store(Opcode.Set, dataKey, bytes, expiry, deadline, (error, status) => {
+    if (error !== undefined) return done(error, undefined);
+    if (status === Status.Ok) return done(undefined, true);
+    const refusal = refusedWrite(status);
+    deleteData(transport, dataKey, deadline, (deleteError) => {
+      if (deleteError === undefined) return done(refusal, undefined);
+      const message = `${refusal.message}; deleting the older value failed too, so it may be served until it expires`;
+      done(new CacheError('E_STALE_VALUE', message, { cause: deleteError }), undefined);
+    });
+  });
+}
+
+/** Decodes stored bytes; bytes this library did not write read as a miss, reported as `E_CORRUPT_VALUE`. */
+export function decodeData(policy: FailurePolicy, operation: CacheOperation, bytes: Buffer): unknown {
+  const value = decodeValue(bytes);
+  if (value !== UNDECODABLE) return value;
+  policy.report(
+    new CacheError('E_CORRUPT_VALUE', 'the stored bytes are not a value this library wrote; read as a miss', {
+      operation,
+    }),
+  );
+  return undefined;
+}

@@ -1,0 +1,132 @@
+import type { CacheError } from './errors.js';
+import type { NamespaceState } from './namespaces.js';
+import type { Tokens } from './tokens.js';
+
+/** Work done under one generation (a data-key head); calls `done` once. */
+export type Action<R> = (head: string, done: (error: CacheError | undefined, result: R | undefined) => void) => void;
+
+/** The result of an action that ran under the namespace's current generation, and that generation's head. */
+export type Outcome<R> = (error: CacheError | undefined, result: R | undefined, head: string) => void;
+
+type HeadCallback = (error: CacheError | undefined, head: string) => void;
+
+/**
+ * Runs work under a namespace's current generation (DESIGN §4–§5), in one round trip when it can:
+ *
+ * - **trusted** (`tokenCacheTtl` > 0 and every level's token was seen within it): the remembered
+ *   generation is used as is, with no token read;
+ * - **optimistic** (a remembered token, not trusted): the work is sent under the remembered
+ *   generation *together with* fresh token reads; if the tokens come back unchanged the work stands,
+ *   otherwise it is redone under the new generation (what it did under the old one is unreachable);
+ * - **fresh** (no token remembered yet): tokens first, then the work.
+ *
+ * Token reads are sent after the work started and shared only within a tick (tokens.ts), so work
+ * that starts after a rotation resolved never stands on the old generation (invariant I1).
+ */
+export class Generations {
+  /**
+   * @param tokens - resolves token reads.
+   * @param tokenCacheTtlMs - how long a seen token is trusted; 0 = never.
+   */
+  constructor(
+    private readonly tokens: Tokens,
+    private readonly tokenCacheTtlMs: number,
+  ) {}
+
+  /**
+   * @param time - {@link now} when the call started.
+   * @param deadline - when the call must have settled.
+   */
+  run<R>(state: NamespaceState, time: number, deadline: number, action: Action<R>, outcome: Outcome<R>): void {
+    const remembered = state.rememberedHead();
+    if (remembered === undefined) {
+      this.resolveHead(state, deadline, (error, head) => {
+        if (error !== undefined) outcome(error, undefined, '');
+        else action(head, (actionError, result) => outcome(actionError, result, head));
+      });
+    } else if (this.tokenCacheTtlMs > 0 && state.trustedAt(time, this.tokenCacheTtlMs)) {
+      action(remembered, (error, result) => outcome(error, result, remembered));
+    } else {
+      new OptimisticRun(this, state, deadline, remembered, action, outcome).start();
+    }
+  }
+
+  /** Reads every level's token (after this call started) and gives the data-key head they make. */
+  resolveHead(state: NamespaceState, deadline: number, callback: HeadCallback): void {
+    const levels = state.levels;
+    if (levels.length === 1) {
+      this.tokens.resolve(levels[0] as NamespaceState['levels'][0], deadline, (error, token) => {
+        if (error !== undefined) callback(error, '');
+        else callback(undefined, state.headForToken(token));
+      });
+      return;
+    }
+    const tokens: string[] = new Array(levels.length);
+    let remaining = levels.length;
+    let failed = false;
+    levels.forEach((level, index) => {
+      this.tokens.resolve(level, deadline, (error, token) => {
+        if (failed) return;
+        if (error !== undefined) {
+          failed = true;
+          callback(error, '');
+          return;
+        }
+        tokens[index] = token;
+        remaining -= 1;
+        if (remaining === 0) callback(undefined, state.dataKeyHead(tokens));
+      });
+    });
+  }
+}
+
+class OptimisticRun<R> {
+  private actionDone = false;
+  private actionError: CacheError | undefined;
+  private actionResult: R | undefined;
+  /** The fresh head, once the token reads are back and agree with the remembered one. */
+  private confirmed = false;
+  private settled = false;
+
+  constructor(
+    private readonly generations: Generations,
+    private readonly state: NamespaceState,
+    private readonly deadline: number,
+    private readonly remembered: string,
+    private readonly action: Action<R>,
+    private readonly outcome: Outcome<R>,
+  ) {}
+
+  start(): void {
+    this.action(this.remembered, this.onAction);
+    this.generations.resolveHead(this.state, this.deadline, this.onHead);
+  }
+
+  private readonly onAction = (error: CacheError | undefined, result: R | undefined): void => {
+    this.actionDone = true;
+    this.actionError = error;
+    this.actionResult = result;
+    if (this.confirmed) this.finish();
+  };
+
+  private readonly onHead = (error: CacheError | undefined, head: string): void => {
+    if (error !== undefined) {
+      // Without a fresh token nothing says the remembered generation is current.
+      this.settled = true;
+      this.outcome(error, undefined, '');
+    } else if (head === this.remembered) {
+      this.confirmed = true;
+      if (this.actionDone) this.finish();
+    } else {
+      // The namespace moved on: redo the work under the new generation at once.
+      this.settled = true;
+      this.action(head, (actionError, result) => this.outcome(actionError, result, head));
+    }
+  };
+
+  private finish(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.outcome(this.actionError, this.actionResult, this.remembered);
+  }
+}

@@ -1,0 +1,92 @@
+import type { Entries } from './arguments.js';
+import type { CacheCore } from './cache-core.js';
+import type { Loadable, Storable } from './codec.js';
+import { checkPath, type Namespace, type NamespaceState } from './namespaces.js';
+import type { Operations } from './operations.js';
+import type { SetOptions } from './options.js';
+
+/**
+ * One namespace of a cache, bound: the cache's methods without the namespace argument. It keeps
+ * the namespace's derived state, so its calls skip the namespace lookup. Get one with
+ * `cache.namespace(ns)`.
+ *
+ * @example
+ * ```ts
+ * const products = cache.namespace(['tenant:42', 'products']);
+ * await products.set('guitar', { price: 5000 });
+ * await products.clear(); // = cache.deleteNamespace(['tenant:42', 'products'])
+ * ```
+ */
+export class NamespaceHandle {
+  /** The namespace's path (a string namespace is a one-level path). */
+  readonly path: readonly string[];
+  private state: NamespaceState | undefined;
+
+  /** @internal Use `cache.namespace(ns)`, which checks the namespace. */
+  constructor(
+    private readonly core: CacheCore,
+    path: readonly string[],
+  ) {
+    this.path = Object.freeze([...path]);
+  }
+
+  private stateIn(operations: Operations): NamespaceState {
+    this.state ??= operations.stateOf(this.path);
+    return this.state;
+  }
+
+  /** See `NamespacedCache.get`. */
+  get<T = unknown>(key: string): Promise<T | undefined> {
+    return this.core.run('get', (ops) => ops.get<T>(this.stateIn(ops), key));
+  }
+
+  /** See `NamespacedCache.set`. */
+  set<T>(key: string, value: T & Storable<T>, options?: SetOptions): Promise<boolean> {
+    return this.core.run('set', (ops) => ops.set(this.stateIn(ops), key, value, options));
+  }
+
+  /** See `NamespacedCache.delete`. */
+  delete(key: string): Promise<boolean> {
+    return this.core.run('delete', (ops) => ops.delete(this.stateIn(ops), key));
+  }
+
+  /** See `NamespacedCache.getMulti`. */
+  getMulti<T = unknown>(keys: readonly string[]): Promise<Map<string, T>> {
+    return this.core.run('getMulti', (ops) => ops.batch.getMulti<T>(this.stateIn(ops), keys));
+  }
+
+  /** See `NamespacedCache.setMulti`. */
+  setMulti<T>(entries: Entries<T & Storable<T>>, options?: SetOptions): Promise<boolean> {
+    return this.core.run('setMulti', (ops) => ops.batch.setMulti(this.stateIn(ops), entries, options));
+  }
+
+  /** See `NamespacedCache.deleteMulti`. */
+  deleteMulti(keys: readonly string[]): Promise<number> {
+    return this.core.run('deleteMulti', (ops) => ops.batch.deleteMulti(this.stateIn(ops), keys));
+  }
+
+  /** See `NamespacedCache.getOrSet`. */
+  getOrSet<T>(
+    key: string,
+    loader: () => (T & Loadable<T>) | Promise<T & Loadable<T>>,
+    options?: SetOptions,
+  ): Promise<T> {
+    return this.core.run('getOrSet', (ops) => ops.readThrough.getOrSet(this.stateIn(ops), key, loader, options));
+  }
+
+  /** Clears this namespace and every namespace below it. See `NamespacedCache.deleteNamespace`. */
+  clear(): Promise<void> {
+    return this.core.run('deleteNamespace', (ops) => ops.deleteNamespace(this.stateIn(ops)));
+  }
+
+  /**
+   * The handle of a namespace below this one: `cache.namespace('tenant:42').namespace('products')`
+   * is `cache.namespace(['tenant:42', 'products'])`.
+   *
+   * @throws TypeError for an invalid namespace.
+   */
+  namespace(child: Namespace): NamespaceHandle {
+    const tail = typeof child === 'string' ? [child] : child;
+    return new NamespaceHandle(this.core, [...this.path, ...checkPath(tail, child)]);
+  }
+}

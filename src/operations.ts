@@ -1,0 +1,144 @@
+import { checkKey, ttlOf } from './arguments.js';
+import { BatchOperations } from './batch-operations.js';
+import { encodeValue } from './codec.js';
+import { decodeData, deleteData, readData, storeData } from './data-requests.js';
+import { toExpiry } from './expiry.js';
+import { type FailurePolicy, withOperation } from './failure-policy.js';
+import type { Generations } from './generation.js';
+import type { KeySpace } from './keys.js';
+import { type Namespace, NamespaceState, type Namespaces } from './namespaces.js';
+import type { SetOptions, Settings } from './options.js';
+import { ReadThrough } from './read-through.js';
+import type { Level, Tokens } from './tokens.js';
+import { now, type Transport } from './transport.js';
+
+/** The parts of a cache every operation works with. */
+export interface Context {
+  readonly settings: Settings;
+  readonly transport: Transport;
+  readonly keys: KeySpace;
+  readonly namespaces: Namespaces;
+  readonly tokens: Tokens;
+  readonly generations: Generations;
+  readonly policy: FailurePolicy;
+}
+
+/**
+ * The cache's operations on single keys and whole namespaces, taking a namespace as users give it
+ * or as a namespace handle holds it. Arguments are checked before anything is sent: bad ones
+ * reject with a TypeError or RangeError.
+ */
+export class Operations {
+  /** getMulti, setMulti, deleteMulti. */
+  readonly batch: BatchOperations;
+  /** getOrSet. */
+  readonly readThrough: ReadThrough;
+
+  constructor(private readonly context: Context) {
+    this.batch = new BatchOperations(context, this);
+    this.readThrough = new ReadThrough(context, this);
+  }
+
+  /** The derived state of a namespace. @throws TypeError for an invalid namespace. */
+  stateOf(namespace: Namespace | NamespaceState): NamespaceState {
+    return namespace instanceof NamespaceState ? namespace : this.context.namespaces.of(namespace);
+  }
+
+  get<T>(namespace: Namespace | NamespaceState, key: string): Promise<T | undefined> {
+    const { transport, keys, generations, policy, settings } = this.context;
+    let state: NamespaceState;
+    let keyHash: string;
+    try {
+      state = this.stateOf(namespace);
+      keyHash = keys.keyHash(checkKey(key));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<T | undefined>((resolve, reject) => {
+      const time = now();
+      const deadline = time + settings.timeoutMs;
+      generations.run<Buffer>(
+        state,
+        time,
+        deadline,
+        (head, done) => readData(transport, head + keyHash, deadline, done),
+        (error, bytes) => {
+          if (error !== undefined) policy.fail('get', error, undefined, resolve, reject);
+          else resolve(bytes === undefined ? undefined : (decodeData(policy, 'get', bytes) as T | undefined));
+        },
+      );
+    });
+  }
+
+  set(namespace: Namespace | NamespaceState, key: string, value: unknown, options?: SetOptions): Promise<boolean> {
+    const { transport, keys, generations, policy, settings } = this.context;
+    let state: NamespaceState;
+    let keyHash: string;
+    let bytes: Buffer;
+    let expiry: number;
+    try {
+      state = this.stateOf(namespace);
+      keyHash = keys.keyHash(checkKey(key));
+      bytes = encodeValue(value);
+      expiry = toExpiry(ttlOf(options, settings.ttl));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<boolean>((resolve, reject) => {
+      const time = now();
+      const deadline = time + settings.timeoutMs;
+      generations.run<boolean>(
+        state,
+        time,
+        deadline,
+        (head, done) => storeData(transport, head + keyHash, bytes, expiry, deadline, done),
+        (error) => {
+          if (error !== undefined) policy.fail('set', error, false, resolve, reject);
+          else resolve(true);
+        },
+      );
+    });
+  }
+
+  delete(namespace: Namespace | NamespaceState, key: string): Promise<boolean> {
+    const { transport, keys, generations, settings } = this.context;
+    let state: NamespaceState;
+    let keyHash: string;
+    try {
+      state = this.stateOf(namespace);
+      keyHash = keys.keyHash(checkKey(key));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<boolean>((resolve, reject) => {
+      const time = now();
+      const deadline = time + settings.timeoutMs;
+      generations.run<boolean>(
+        state,
+        time,
+        deadline,
+        (head, done) => deleteData(transport, head + keyHash, deadline, done),
+        (error, existed) => {
+          if (error !== undefined) reject(withOperation(error, 'delete'));
+          else resolve(existed === true);
+        },
+      );
+    });
+  }
+
+  deleteNamespace(namespace: Namespace | NamespaceState): Promise<void> {
+    let state: NamespaceState;
+    try {
+      state = this.stateOf(namespace);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<void>((resolve, reject) => {
+      const level = state.levels[state.levels.length - 1] as Level;
+      this.context.tokens.rotate(level, now() + this.context.settings.timeoutMs, (error) => {
+        if (error !== undefined) reject(withOperation(error, 'deleteNamespace'));
+        else resolve();
+      });
+    });
+  }
+}

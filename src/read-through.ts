@@ -1,0 +1,101 @@
+import { checkKey, checkLoader, ttlOf } from './arguments.js';
+import { encodeValue } from './codec.js';
+import { decodeData, readData, storeData } from './data-requests.js';
+import { toExpiry } from './expiry.js';
+import { withOperation } from './failure-policy.js';
+import type { Namespace, NamespaceState } from './namespaces.js';
+import type { Context, Operations } from './operations.js';
+import type { SetOptions } from './options.js';
+import { now } from './transport.js';
+
+/**
+ * `getOrSet`: read through the cache to a loader.
+ *
+ * - The generation is resolved (and pinned) *before* the loader runs, and the loaded value is
+ *   written under that same generation: if the namespace is cleared while the loader runs, the
+ *   value lands in the dead generation and is never served (invariant I2).
+ * - Concurrent callers of one key share one loader call (single-flight). Flights are keyed by the
+ *   data key, which holds the generation, so a caller that started after a rotation never receives
+ *   a value loaded before it.
+ * - Cache trouble never keeps the loaded value from the caller: it goes to `onError`.
+ */
+export class ReadThrough {
+  private readonly flights = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly context: Context,
+    private readonly operations: Operations,
+  ) {}
+
+  getOrSet<T>(
+    namespace: Namespace | NamespaceState,
+    key: string,
+    loader: () => T | Promise<T>,
+    options?: SetOptions,
+  ): Promise<T> {
+    const { transport, keys, generations, policy, settings } = this.context;
+    let state: NamespaceState;
+    let keyHash: string;
+    let load: () => T | Promise<T>;
+    let expiry: number;
+    try {
+      state = this.operations.stateOf(namespace);
+      keyHash = keys.keyHash(checkKey(key));
+      load = checkLoader<T>(loader);
+      expiry = toExpiry(ttlOf(options, settings.ttl));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<T>((resolve, reject) => {
+      const time = now();
+      generations.run<Buffer>(
+        state,
+        time,
+        time + settings.timeoutMs,
+        (head, done) => readData(transport, head + keyHash, time + settings.timeoutMs, done),
+        (error, bytes, head) => {
+          if (error !== undefined) {
+            // No generation to pin: load without caching (and without sharing the load).
+            policy.report(withOperation(error, 'getOrSet'));
+            runLoader(load).then(resolve, reject);
+            return;
+          }
+          const cached = bytes === undefined ? undefined : decodeData(policy, 'getOrSet', bytes);
+          if (cached !== undefined) return resolve(cached as T);
+          this.flight(head + keyHash, load, expiry).then(resolve as (value: unknown) => void, reject);
+        },
+      );
+    });
+  }
+
+  private flight<T>(dataKey: string, load: () => T | Promise<T>, expiry: number): Promise<unknown> {
+    const running = this.flights.get(dataKey);
+    if (running !== undefined) return running;
+    const flight = runLoader(load).then((value) => this.store(dataKey, value, expiry));
+    this.flights.set(dataKey, flight);
+    const land = (): void => {
+      this.flights.delete(dataKey);
+    };
+    flight.then(land, land);
+    return flight;
+  }
+
+  /** Writes the loaded value under the pinned generation, then hands it back whatever happened. */
+  private store<T>(dataKey: string, value: T, expiry: number): Promise<T> {
+    // A loader may find nothing: `undefined` is returned, and nothing is cached.
+    if (value === undefined) return Promise.resolve(value);
+    const bytes = encodeValue(value);
+    const { transport, policy, settings } = this.context;
+    return new Promise<T>((resolve) => {
+      storeData(transport, dataKey, bytes, expiry, now() + settings.timeoutMs, (error) => {
+        if (error !== undefined) policy.report(withOperation(error, 'getOrSet'));
+        resolve(value);
+      });
+    });
+  }
+}
+
+/** Calls the loader, turning a synchronous throw into a rejection. */
+function runLoader<T>(load: () => T | Promise<T>): Promise<T> {
+  return new Promise<T>((resolve) => resolve(load()));
+}
