@@ -65,9 +65,9 @@ export function entriesOf<V>(entries: Entries<V>): Map<string, V> {
 /**
  * @throws TypeError when `loader` is not a function.
  */
-export function checkLoader<T>(loader: unknown): () => T | Promise<T> {
+export function checkLoader<R>(loader: unknown): () => R {
   if (typeof loader !== 'function') {
     throw new TypeError(`Expected \`loader\` to be a function returning the value, got ${describe(loader)}`);
   }
-  return loader as () => T | Promise<T>;
+  return loader as () => R;
 }

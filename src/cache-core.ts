@@ -7,6 +7,7 @@ import { checkMemjsClient, createMemjsClient, type MemjsClient } from './memjs-c
 import { Namespaces } from './namespaces.js';
 import { Operations } from './operations.js';
 import { type NamespacedCacheOptions, resolveOptions, type Settings } from './options.js';
+import { installRendezvousHashing } from './pool.js';
 import { Tokens } from './tokens.js';
 import { Transport } from './transport.js';
 
@@ -30,6 +31,9 @@ export class CacheCore {
     const { client, servers } = this.settings;
     this.ownsClient = client === undefined;
     this.client = client === undefined ? createMemjsClient(servers) : checkMemjsClient(client);
+    // A pool the cache creates spreads keys by rendezvous hashing; a client passed in keeps its own
+    // mapping (useConsistentHashing() gives it ours).
+    if (this.ownsClient && this.client.servers.length > 1) installRendezvousHashing(this.client);
     this.transport = new Transport(this.client, this.settings.timeoutMs);
     // xxhash-wasm compiles asynchronously, once per process; caches made after that start ready.
     const hasher = loadedHasher();

@@ -47,8 +47,12 @@ export type Unstorable =
  */
 export type Storable<T> = T extends Unstorable ? never : T;
 
-/** What a `getOrSet` loader may return: a storable value, or `undefined` for "nothing to cache". */
-export type Loadable<T> = T extends Exclude<Unstorable, undefined> ? never : T;
+/**
+ * `unknown` when a `getOrSet` loader returning `R` (a value or a promise of one) gives something the
+ * cache can store, or `undefined` for "nothing to cache"; else `never`. Intersected with the
+ * loader's type, so that TypeScript infers `R` from the loader as a whole, unions included.
+ */
+export type StorableLoad<R> = [Extract<Awaited<R>, Exclude<Unstorable, undefined>>] extends [never] ? unknown : never;
 
 function header(type: Type, payloadLength: number): Buffer {
   const bytes = Buffer.allocUnsafe(HEADER_LENGTH + payloadLength);

@@ -1,5 +1,5 @@
 export type { Entries } from './arguments.js';
-export type { Loadable, Storable, Unstorable } from './codec.js';
+export type { Storable, StorableLoad, Unstorable } from './codec.js';
 export { CacheError, type CacheErrorCode, type CacheOperation } from './errors.js';
 export { NamespaceHandle } from './namespace-handle.js';
 export { NamespacedCache } from './namespaced-cache.js';
@@ -12,3 +12,4 @@ export type {
   ServersOption,
   SetOptions,
 } from './options.js';
+export { useConsistentHashing } from './pool.js';

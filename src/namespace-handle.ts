@@ -1,6 +1,6 @@
 import type { Entries } from './arguments.js';
 import type { CacheCore } from './cache-core.js';
-import type { Loadable, Storable } from './codec.js';
+import type { Storable, StorableLoad } from './codec.js';
 import { checkPath, type Namespace, type NamespaceState } from './namespaces.js';
 import type { Operations } from './operations.js';
 import type { SetOptions } from './options.js';
@@ -66,11 +66,7 @@ export class NamespaceHandle {
   }
 
   /** See `NamespacedCache.getOrSet`. */
-  getOrSet<T>(
-    key: string,
-    loader: () => (T & Loadable<T>) | Promise<T & Loadable<T>>,
-    options?: SetOptions,
-  ): Promise<T> {
+  getOrSet<R>(key: string, loader: (() => R) & StorableLoad<R>, options?: SetOptions): Promise<Awaited<R>> {
     return this.core.run('getOrSet', (ops) => ops.readThrough.getOrSet(this.stateIn(ops), key, loader, options));
   }
 

@@ -1,6 +1,6 @@
 import type { Entries } from './arguments.js';
 import { CacheCore } from './cache-core.js';
-import type { Loadable, Storable } from './codec.js';
+import type { Storable, StorableLoad } from './codec.js';
 import { NamespaceHandle } from './namespace-handle.js';
 import { checkPath, type Namespace } from './namespaces.js';
 import type { NamespacedCacheOptions, SetOptions } from './options.js';
@@ -105,12 +105,12 @@ export class NamespacedCache {
    * - Cache trouble never keeps the loaded value from you: it goes to `onError`, even with
    *   `failOpen: false`.
    */
-  getOrSet<T>(
+  getOrSet<R>(
     namespace: Namespace,
     key: string,
-    loader: () => (T & Loadable<T>) | Promise<T & Loadable<T>>,
+    loader: (() => R) & StorableLoad<R>,
     options?: SetOptions,
-  ): Promise<T> {
+  ): Promise<Awaited<R>> {
     return this.core.run('getOrSet', (ops) => ops.readThrough.getOrSet(namespace, key, loader, options));
   }
 

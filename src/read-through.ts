@@ -27,26 +27,26 @@ export class ReadThrough {
     private readonly operations: Operations,
   ) {}
 
-  getOrSet<T>(
+  getOrSet<R>(
     namespace: Namespace | NamespaceState,
     key: string,
-    loader: () => T | Promise<T>,
+    loader: () => R,
     options?: SetOptions,
-  ): Promise<T> {
+  ): Promise<Awaited<R>> {
     const { transport, keys, generations, policy, settings } = this.context;
     let state: NamespaceState;
     let keyHash: string;
-    let load: () => T | Promise<T>;
+    let load: () => R;
     let expiry: number;
     try {
       state = this.operations.stateOf(namespace);
       keyHash = keys.keyHash(checkKey(key));
-      load = checkLoader<T>(loader);
+      load = checkLoader<R>(loader);
       expiry = toExpiry(ttlOf(options, settings.ttl));
     } catch (error) {
       return Promise.reject(error);
     }
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<Awaited<R>>((resolve, reject) => {
       const time = now();
       generations.run<Buffer>(
         state,
@@ -61,14 +61,14 @@ export class ReadThrough {
             return;
           }
           const cached = bytes === undefined ? undefined : decodeData(policy, 'getOrSet', bytes);
-          if (cached !== undefined) return resolve(cached as T);
+          if (cached !== undefined) return resolve(cached as Awaited<R>);
           this.flight(head + keyHash, load, expiry).then(resolve as (value: unknown) => void, reject);
         },
       );
     });
   }
 
-  private flight<T>(dataKey: string, load: () => T | Promise<T>, expiry: number): Promise<unknown> {
+  private flight<R>(dataKey: string, load: () => R, expiry: number): Promise<unknown> {
     const running = this.flights.get(dataKey);
     if (running !== undefined) return running;
     const flight = runLoader(load).then((value) => this.store(dataKey, value, expiry));
@@ -96,6 +96,6 @@ export class ReadThrough {
 }
 
 /** Calls the loader, turning a synchronous throw into a rejection. */
-function runLoader<T>(load: () => T | Promise<T>): Promise<T> {
-  return new Promise<T>((resolve) => resolve(load()));
+function runLoader<R>(load: () => R): Promise<Awaited<R>> {
+  return new Promise<Awaited<R>>((resolve) => resolve(load() as Awaited<R> | PromiseLike<Awaited<R>>));
 }

@@ -48,18 +48,34 @@ class Request {
   writtenAt = 0;
   readonly handle = (reply: unknown): void => this.answer(reply);
 
+  /**
+   * @param retryKey - for a first attempt at a read: its key, to send it once more if the
+   *   connection fails under it. Reads are idempotent; writes are never re-sent, since a re-sent
+   *   write could land after a later one (memjs' `retries` re-sends anything).
+   */
   constructor(
     readonly seq: number,
     public bytes: Buffer | undefined,
     readonly deadline: number,
     private readonly callback: ReplyCallback,
     readonly connection: Connection,
+    private readonly retryKey: string | undefined,
   ) {}
 
   answer(reply: unknown): void {
     this.answered = true;
-    if (isResponse(reply)) this.settle(undefined, reply.header.status, reply.val);
-    else this.settle(toCacheError(reply), -1, EMPTY);
+    if (isResponse(reply)) {
+      this.settle(undefined, reply.header.status, reply.val);
+    } else {
+      const error = toCacheError(reply);
+      if (this.retryKey !== undefined && !this.done && error.code === 'E_CONNECTION' && now() < this.deadline) {
+        // The connection failed under the read (server restarted, connection reset): once more, on a new one.
+        this.done = true;
+        this.connection.transport.read(this.retryKey, this.deadline, this.callback, false);
+      } else {
+        this.settle(error, -1, EMPTY);
+      }
+    }
     this.connection.dropAnswered();
   }
 
@@ -109,7 +125,7 @@ class Connection {
 
   constructor(
     readonly server: MemjsServer,
-    private readonly transport: Transport,
+    readonly transport: Transport,
   ) {}
 
   busy(): boolean {
@@ -268,16 +284,24 @@ export class Transport {
     this.scanIntervalMs = Math.min(50, Math.max(2, timeoutMs / 20));
   }
 
-  /** Reads `key`; `status` is {@link Status.Ok} with the value or {@link Status.NotFound}. */
+  /**
+   * Reads `key`; `status` is `Status.Ok` with the value or `Status.NotFound`. A read whose
+   * connection fails is sent once more on a new connection, within its deadline.
+   */
   get(key: string, deadline: number, callback: ReplyCallback): void {
+    this.read(key, deadline, callback, true);
+  }
+
+  /** @internal {@link get}, saying whether a failed connection may be retried. */
+  read(key: string, deadline: number, callback: ReplyCallback, retry: boolean): void {
     const seq = this.nextSeq();
-    this.send(key, seq, encodeKeyRequest(Opcode.Get, key, seq), deadline, callback);
+    this.send(key, seq, encodeKeyRequest(Opcode.Get, key, seq), deadline, callback, retry ? key : undefined);
   }
 
   /** Deletes `key`; `status` is {@link Status.Ok} when it existed, {@link Status.NotFound} when not. */
   delete(key: string, deadline: number, callback: ReplyCallback): void {
     const seq = this.nextSeq();
-    this.send(key, seq, encodeKeyRequest(Opcode.Delete, key, seq), deadline, callback);
+    this.send(key, seq, encodeKeyRequest(Opcode.Delete, key, seq), deadline, callback, undefined);
   }
 
   /** Stores `value` under `key` with a set or an add, `expiry` sent as is. */
@@ -290,7 +314,7 @@ export class Transport {
     callback: ReplyCallback,
   ): void {
     const seq = this.nextSeq();
-    this.send(key, seq, encodeStoreRequest(opcode, key, value, expiry, seq), deadline, callback);
+    this.send(key, seq, encodeStoreRequest(opcode, key, value, expiry, seq), deadline, callback, undefined);
   }
 
   /** Resolves once every request sent so far has settled (replies or deadlines). */
@@ -307,7 +331,14 @@ export class Transport {
     return seq;
   }
 
-  private send(key: string, seq: number, bytes: Buffer, deadline: number, callback: ReplyCallback): void {
+  private send(
+    key: string,
+    seq: number,
+    bytes: Buffer,
+    deadline: number,
+    callback: ReplyCallback,
+    retryKey: string | undefined,
+  ): void {
     const server = this.client.server(key);
     if (server === null) {
       process.nextTick(callback, new CacheError('E_CONNECTION', 'no memcached server is available'), -1, EMPTY);
@@ -325,7 +356,7 @@ export class Transport {
       this.lastServer = server;
       this.lastConnection = connection;
     }
-    if (connection.enqueue(new Request(seq, bytes, deadline, callback, connection))) {
+    if (connection.enqueue(new Request(seq, bytes, deadline, callback, connection, retryKey))) {
       this.write([connection]);
     } else {
       this.markDirty(connection);

@@ -14,6 +14,7 @@ interface Product {
 }
 declare const product: Product;
 declare const maybeProduct: Product | undefined;
+declare const union: string | number | Product | null;
 
 declare const cache: NamespacedCache;
 declare const client: memjs.Client;
@@ -51,6 +52,14 @@ describe('public types', () => {
     expectTypeOf(cache.getOrSet('n', 'k', async () => product)).toEqualTypeOf<Promise<Product>>();
     expectTypeOf(cache.getOrSet('n', 'k', () => maybeProduct)).toEqualTypeOf<Promise<Product | undefined>>();
     expectTypeOf(cache.setMulti('n', new Map([['a', product]]))).toEqualTypeOf<Promise<boolean>>();
+    // Unions of storable types infer whole, from the loader and from values.
+    expectTypeOf(cache.getOrSet('n', 'k', () => union)).toEqualTypeOf<Promise<string | number | Product | null>>();
+    expectTypeOf(cache.getOrSet('n', 'k', async () => union)).toEqualTypeOf<
+      Promise<string | number | Product | null>
+    >();
+    expectTypeOf(cache.set('n', 'k', union)).toEqualTypeOf<Promise<boolean>>();
+    // @ts-expect-error one unstorable member is enough to refuse a loader
+    cache.getOrSet('n', 'k', () => (Math.random() > 0.5 ? 'x' : new Date()));
     // @ts-expect-error functions are not storable in a batch either
     cache.setMulti('n', { a: () => 1 });
     const handle = cache.namespace(['tenant:1', 'products']);

@@ -30,8 +30,26 @@ export function rawClient(serverList: string = servers): memjs.Client {
   return client;
 }
 
-/** Collects what a cache reports to onError. */
-export function errorLog(): { errors: CacheError[]; onError: (error: CacheError) => void } {
+/** Collects what a cache reports to onError; `until(n)` resolves once n errors have come. */
+export function errorLog(): {
+  errors: CacheError[];
+  onError: (error: CacheError) => void;
+  until(count: number): Promise<void>;
+} {
   const errors: CacheError[] = [];
-  return { errors, onError: (error) => errors.push(error) };
+  const waiters: { count: number; resolve: () => void }[] = [];
+  return {
+    errors,
+    onError(error) {
+      errors.push(error);
+      for (const waiter of waiters.filter((candidate) => errors.length >= candidate.count)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    },
+    until(count) {
+      if (errors.length >= count) return Promise.resolve();
+      return new Promise((resolve) => waiters.push({ count, resolve }));
+    },
+  };
 }
