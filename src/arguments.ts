@@ -3,6 +3,17 @@ import { checkTtl } from './expiry.js';
 import type { SetOptions } from './options.js';
 
 /**
+ * Starts a call: a throw while checking its arguments becomes a rejected promise, and nothing is sent.
+ */
+export function rejectingThrows<T>(start: () => Promise<T>): Promise<T> {
+  try {
+    return start();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
  * @throws TypeError when `key` is not a string. Any string is a valid key: it is hashed (keys.ts).
  */
 export function checkKey(key: unknown): string {

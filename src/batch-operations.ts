@@ -1,4 +1,4 @@
-import { checkKeys, type Entries, entriesOf, ttlOf } from './arguments.js';
+import { checkKeys, type Entries, entriesOf, rejectingThrows, ttlOf } from './arguments.js';
 import { encodeValue } from './codec.js';
 import { decodeData, deleteData, readData, storeData } from './data-requests.js';
 import { CacheError } from './errors.js';
@@ -7,7 +7,6 @@ import { withOperation } from './failure-policy.js';
 import type { Namespace, NamespaceState } from './namespaces.js';
 import type { Context, Operations } from './operations.js';
 import type { SetOptions } from './options.js';
-import { now } from './transport.js';
 
 /**
  * Calls on many keys of one namespace. Each runs under one generation (one token lookup per call,
@@ -21,23 +20,12 @@ export class BatchOperations {
   ) {}
 
   getMulti<T>(namespace: Namespace | NamespaceState, keys: readonly string[]): Promise<Map<string, T>> {
-    const { transport, generations, policy, settings } = this.context;
-    let state: NamespaceState;
-    let hashes: Map<string, string>;
-    try {
-      state = this.operations.stateOf(namespace);
-      hashes = this.hashKeys(keys);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return new Promise<Map<string, T>>((resolve, reject) => {
-      const time = now();
-      const deadline = time + settings.timeoutMs;
-      generations.run<Map<string, Buffer>>(
-        state,
-        time,
-        deadline,
-        (head, done) => {
+    const { transport, generations, policy } = this.context;
+    return rejectingThrows(() => {
+      const hashes = this.hashKeys(keys);
+      return generations.call<Map<string, Buffer>, Map<string, T>>(
+        this.operations.stateOf(namespace),
+        (head, deadline, done) => {
           const found = new Map<string, Buffer>();
           forEachRequest(
             hashes,
@@ -49,7 +37,7 @@ export class BatchOperations {
             (error) => done(error, found),
           );
         },
-        (error, found) => {
+        (error, found, _head, resolve, reject) => {
           const values = new Map<string, T>();
           // In the order of `keys`, not of the replies.
           for (const key of hashes.keys()) {
@@ -66,30 +54,20 @@ export class BatchOperations {
 
   setMulti(namespace: Namespace | NamespaceState, entries: Entries<unknown>, options?: SetOptions): Promise<boolean> {
     const { transport, keys, generations, policy, settings } = this.context;
-    let state: NamespaceState;
-    const encoded = new Map<string, Buffer>();
-    let expiry: number;
-    try {
-      state = this.operations.stateOf(namespace);
+    return rejectingThrows(() => {
+      const state = this.operations.stateOf(namespace);
+      const encoded = new Map<string, Buffer>();
       for (const [key, value] of entriesOf(entries)) encoded.set(keys.keyHash(key), encodeValue(value));
-      expiry = toExpiry(ttlOf(options, settings.ttl));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return new Promise<boolean>((resolve, reject) => {
-      const time = now();
-      const deadline = time + settings.timeoutMs;
-      generations.run<boolean>(
+      const expiry = toExpiry(ttlOf(options, settings.ttl));
+      return generations.call<boolean, boolean>(
         state,
-        time,
-        deadline,
-        (head, done) =>
+        (head, deadline, done) =>
           forEachRequest(
             encoded,
             (hash, bytes, settle) => storeData(transport, head + hash, bytes, expiry, deadline, settle),
             (error, failures) => done(error && summarise(error, failures, encoded.size, 'stored'), true),
           ),
-        (error) => {
+        (error, _stored, _head, resolve, reject) => {
           if (error !== undefined) policy.fail('setMulti', error, false, resolve, reject);
           else resolve(true);
         },
@@ -98,23 +76,12 @@ export class BatchOperations {
   }
 
   deleteMulti(namespace: Namespace | NamespaceState, keys: readonly string[]): Promise<number> {
-    const { transport, generations, settings } = this.context;
-    let state: NamespaceState;
-    let hashes: Map<string, string>;
-    try {
-      state = this.operations.stateOf(namespace);
-      hashes = this.hashKeys(keys);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return new Promise<number>((resolve, reject) => {
-      const time = now();
-      const deadline = time + settings.timeoutMs;
-      generations.run<number>(
-        state,
-        time,
-        deadline,
-        (head, done) => {
+    const { transport, generations } = this.context;
+    return rejectingThrows(() => {
+      const hashes = this.hashKeys(keys);
+      return generations.call<number, number>(
+        this.operations.stateOf(namespace),
+        (head, deadline, done) => {
           let existed = 0;
           forEachRequest(
             hashes,
@@ -126,7 +93,7 @@ export class BatchOperations {
             (error, failures) => done(error && summarise(error, failures, hashes.size, 'deleted'), existed),
           );
         },
-        (error, existed) => {
+        (error, existed, _head, resolve, reject) => {
           if (error !== undefined) reject(withOperation(error, 'deleteMulti'));
           else resolve(existed ?? 0);
         },

@@ -60,7 +60,7 @@ export class CacheCore {
       keys,
       namespaces: new Namespaces(keys),
       tokens,
-      generations: new Generations(tokens, this.settings.tokenCacheTtlMs),
+      generations: new Generations(tokens, this.settings.tokenCacheTtlMs, this.settings.timeoutMs),
       policy: new FailurePolicy(this.settings.failOpen, this.settings.onError),
     });
   }

@@ -1,12 +1,26 @@
 import type { CacheError } from './errors.js';
 import type { NamespaceState } from './namespaces.js';
 import type { Tokens } from './tokens.js';
+import { now } from './transport.js';
 
-/** Work done under one generation (a data-key head); calls `done` once. */
-export type Action<R> = (head: string, done: (error: CacheError | undefined, result: R | undefined) => void) => void;
+/** Work done under one generation (a data-key head) before `deadline`; calls `done` once. */
+export type Action<R> = (
+  head: string,
+  deadline: number,
+  done: (error: CacheError | undefined, result: R | undefined) => void,
+) => void;
 
 /** The result of an action that ran under the namespace's current generation, and that generation's head. */
 export type Outcome<R> = (error: CacheError | undefined, result: R | undefined, head: string) => void;
+
+/** Turns an action's outcome into the result of the call that ran it. */
+export type Settle<R, T> = (
+  error: CacheError | undefined,
+  result: R | undefined,
+  head: string,
+  resolve: (value: T) => void,
+  reject: (error: unknown) => void,
+) => void;
 
 type HeadCallback = (error: CacheError | undefined, head: string) => void;
 
@@ -27,11 +41,26 @@ export class Generations {
   /**
    * @param tokens - resolves token reads.
    * @param tokenCacheTtlMs - how long a seen token is trusted; 0 = never.
+   * @param timeoutMs - the deadline of a call, from its start.
    */
   constructor(
     private readonly tokens: Tokens,
     private readonly tokenCacheTtlMs: number,
+    private readonly timeoutMs: number,
   ) {}
+
+  /**
+   * A call on keys of one namespace: runs `action` under the namespace's current generation, with
+   * a deadline `timeout` from now, and settles the call's promise with `settle`.
+   */
+  call<R, T>(state: NamespaceState, action: Action<R>, settle: Settle<R, T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const time = now();
+      this.run<R>(state, time, time + this.timeoutMs, action, (error, result, head) =>
+        settle(error, result, head, resolve, reject),
+      );
+    });
+  }
 
   /**
    * @param time - {@link now} when the call started.
@@ -42,10 +71,10 @@ export class Generations {
     if (remembered === undefined) {
       this.resolveHead(state, deadline, (error, head) => {
         if (error !== undefined) outcome(error, undefined, '');
-        else action(head, (actionError, result) => outcome(actionError, result, head));
+        else action(head, deadline, (actionError, result) => outcome(actionError, result, head));
       });
     } else if (this.tokenCacheTtlMs > 0 && state.trustedAt(time, this.tokenCacheTtlMs)) {
-      action(remembered, (error, result) => outcome(error, result, remembered));
+      action(remembered, deadline, (error, result) => outcome(error, result, remembered));
     } else {
       new OptimisticRun(this, state, deadline, remembered, action, outcome).start();
     }
@@ -98,7 +127,7 @@ class OptimisticRun<R> {
   ) {}
 
   start(): void {
-    this.action(this.remembered, this.onAction);
+    this.action(this.remembered, this.deadline, this.onAction);
     this.generations.resolveHead(this.state, this.deadline, this.onHead);
   }
 
@@ -120,7 +149,7 @@ class OptimisticRun<R> {
     } else {
       // The namespace moved on: redo the work under the new generation at once.
       this.settled = true;
-      this.action(head, (actionError, result) => this.outcome(actionError, result, head));
+      this.action(head, this.deadline, (actionError, result) => this.outcome(actionError, result, head));
     }
   };
 

@@ -1,4 +1,4 @@
-import { checkKey, ttlOf } from './arguments.js';
+import { checkKey, rejectingThrows, ttlOf } from './arguments.js';
 import { BatchOperations } from './batch-operations.js';
 import { encodeValue } from './codec.js';
 import { decodeData, deleteData, readData, storeData } from './data-requests.js';
@@ -45,24 +45,13 @@ export class Operations {
   }
 
   get<T>(namespace: Namespace | NamespaceState, key: string): Promise<T | undefined> {
-    const { transport, keys, generations, policy, settings } = this.context;
-    let state: NamespaceState;
-    let keyHash: string;
-    try {
-      state = this.stateOf(namespace);
-      keyHash = keys.keyHash(checkKey(key));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return new Promise<T | undefined>((resolve, reject) => {
-      const time = now();
-      const deadline = time + settings.timeoutMs;
-      generations.run<Buffer>(
-        state,
-        time,
-        deadline,
-        (head, done) => readData(transport, head + keyHash, deadline, done),
-        (error, bytes) => {
+    const { transport, keys, generations, policy } = this.context;
+    return rejectingThrows(() => {
+      const keyHash = keys.keyHash(checkKey(key));
+      return generations.call<Buffer, T | undefined>(
+        this.stateOf(namespace),
+        (head, deadline, done) => readData(transport, head + keyHash, deadline, done),
+        (error, bytes, _head, resolve, reject) => {
           if (error !== undefined) policy.fail('get', error, undefined, resolve, reject);
           else resolve(bytes === undefined ? undefined : (decodeData(policy, 'get', bytes) as T | undefined));
         },
@@ -72,27 +61,15 @@ export class Operations {
 
   set(namespace: Namespace | NamespaceState, key: string, value: unknown, options?: SetOptions): Promise<boolean> {
     const { transport, keys, generations, policy, settings } = this.context;
-    let state: NamespaceState;
-    let keyHash: string;
-    let bytes: Buffer;
-    let expiry: number;
-    try {
-      state = this.stateOf(namespace);
-      keyHash = keys.keyHash(checkKey(key));
-      bytes = encodeValue(value);
-      expiry = toExpiry(ttlOf(options, settings.ttl));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return new Promise<boolean>((resolve, reject) => {
-      const time = now();
-      const deadline = time + settings.timeoutMs;
-      generations.run<boolean>(
+    return rejectingThrows(() => {
+      const state = this.stateOf(namespace);
+      const keyHash = keys.keyHash(checkKey(key));
+      const bytes = encodeValue(value);
+      const expiry = toExpiry(ttlOf(options, settings.ttl));
+      return generations.call<boolean, boolean>(
         state,
-        time,
-        deadline,
-        (head, done) => storeData(transport, head + keyHash, bytes, expiry, deadline, done),
-        (error) => {
+        (head, deadline, done) => storeData(transport, head + keyHash, bytes, expiry, deadline, done),
+        (error, _stored, _head, resolve, reject) => {
           if (error !== undefined) policy.fail('set', error, false, resolve, reject);
           else resolve(true);
         },
@@ -101,24 +78,13 @@ export class Operations {
   }
 
   delete(namespace: Namespace | NamespaceState, key: string): Promise<boolean> {
-    const { transport, keys, generations, settings } = this.context;
-    let state: NamespaceState;
-    let keyHash: string;
-    try {
-      state = this.stateOf(namespace);
-      keyHash = keys.keyHash(checkKey(key));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return new Promise<boolean>((resolve, reject) => {
-      const time = now();
-      const deadline = time + settings.timeoutMs;
-      generations.run<boolean>(
-        state,
-        time,
-        deadline,
-        (head, done) => deleteData(transport, head + keyHash, deadline, done),
-        (error, existed) => {
+    const { transport, keys, generations } = this.context;
+    return rejectingThrows(() => {
+      const keyHash = keys.keyHash(checkKey(key));
+      return generations.call<boolean, boolean>(
+        this.stateOf(namespace),
+        (head, deadline, done) => deleteData(transport, head + keyHash, deadline, done),
+        (error, existed, _head, resolve, reject) => {
           if (error !== undefined) reject(withOperation(error, 'delete'));
           else resolve(existed === true);
         },
@@ -127,17 +93,14 @@ export class Operations {
   }
 
   deleteNamespace(namespace: Namespace | NamespaceState): Promise<void> {
-    let state: NamespaceState;
-    try {
-      state = this.stateOf(namespace);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return new Promise<void>((resolve, reject) => {
+    return rejectingThrows(() => {
+      const state = this.stateOf(namespace);
       const level = state.levels[state.levels.length - 1] as Level;
-      this.context.tokens.rotate(level, now() + this.context.settings.timeoutMs, (error) => {
-        if (error !== undefined) reject(withOperation(error, 'deleteNamespace'));
-        else resolve();
+      return new Promise<void>((resolve, reject) => {
+        this.context.tokens.rotate(level, now() + this.context.settings.timeoutMs, (error) => {
+          if (error !== undefined) reject(withOperation(error, 'deleteNamespace'));
+          else resolve();
+        });
       });
     });
   }

@@ -1,4 +1,4 @@
-import { checkKey, checkLoader, ttlOf } from './arguments.js';
+import { checkKey, checkLoader, rejectingThrows, ttlOf } from './arguments.js';
 import { encodeValue } from './codec.js';
 import { decodeData, readData, storeData } from './data-requests.js';
 import { toExpiry } from './expiry.js';
@@ -34,26 +34,15 @@ export class ReadThrough {
     options?: SetOptions,
   ): Promise<Awaited<R>> {
     const { transport, keys, generations, policy, settings } = this.context;
-    let state: NamespaceState;
-    let keyHash: string;
-    let load: () => R;
-    let expiry: number;
-    try {
-      state = this.operations.stateOf(namespace);
-      keyHash = keys.keyHash(checkKey(key));
-      load = checkLoader<R>(loader);
-      expiry = toExpiry(ttlOf(options, settings.ttl));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return new Promise<Awaited<R>>((resolve, reject) => {
-      const time = now();
-      generations.run<Buffer>(
+    return rejectingThrows(() => {
+      const state = this.operations.stateOf(namespace);
+      const keyHash = keys.keyHash(checkKey(key));
+      const load = checkLoader<R>(loader);
+      const expiry = toExpiry(ttlOf(options, settings.ttl));
+      return generations.call<Buffer, Awaited<R>>(
         state,
-        time,
-        time + settings.timeoutMs,
-        (head, done) => readData(transport, head + keyHash, time + settings.timeoutMs, done),
-        (error, bytes, head) => {
+        (head, deadline, done) => readData(transport, head + keyHash, deadline, done),
+        (error, bytes, head, resolve, reject) => {
           if (error !== undefined) {
             // No generation to pin: load without caching (and without sharing the load).
             policy.report(withOperation(error, 'getOrSet'));
@@ -61,8 +50,8 @@ export class ReadThrough {
             return;
           }
           const cached = bytes === undefined ? undefined : decodeData(policy, 'getOrSet', bytes);
-          if (cached !== undefined) return resolve(cached as Awaited<R>);
-          this.flight(head + keyHash, load, expiry).then(resolve as (value: unknown) => void, reject);
+          if (cached !== undefined) resolve(cached as Awaited<R>);
+          else this.flight(head + keyHash, load, expiry).then(resolve as (value: unknown) => void, reject);
         },
       );
     });

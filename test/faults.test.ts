@@ -42,6 +42,15 @@ function expectContained(report: LoadReport, errors: readonly CacheError[]): voi
   for (const error of errors) expect(['E_TIMEOUT', 'E_CONNECTION']).toContain(error.code);
 }
 
+/** A cache behind a fault proxy, with load running and already succeeding. */
+async function loadThroughProxy() {
+  const proxy = await FaultProxy.start(await privateMemcached());
+  const { cache, log } = cacheOn(proxy.servers);
+  const load = startLoad(cache, log.errors);
+  await load.successesAfter(performance.now(), 100, 5000);
+  return { proxy, cache, log, load };
+}
+
 async function record(context: TestContext, what: string, value: number): Promise<void> {
   await context.annotate(`${what}: ${Math.round(value)} ms`);
 }
@@ -104,10 +113,7 @@ describe('faults on real memcached processes', () => {
   });
 
   it('absorbs connection resets: reads are retried on a new connection', async () => {
-    const server = await privateMemcached();
-    const proxy = await FaultProxy.start(server);
-    const { cache, log } = cacheOn(proxy.servers);
-    const load = startLoad(cache, log.errors);
+    const { proxy, cache, log, load } = await loadThroughProxy();
     for (let reset = 0; reset < 5; reset += 1) {
       const before = performance.now();
       await load.successesAfter(before, 100, 5000);
@@ -121,11 +127,7 @@ describe('faults on real memcached processes', () => {
   });
 
   it('recovers from half a reply followed by silence: the half frame never corrupts later replies', async (context) => {
-    const server = await privateMemcached();
-    const proxy = await FaultProxy.start(server);
-    const { cache, log } = cacheOn(proxy.servers);
-    const load = startLoad(cache, log.errors);
-    await load.successesAfter(performance.now(), 100, 5000);
+    const { proxy, cache, log, load } = await loadThroughProxy();
     proxy.injectReplyFault('half-then-stall');
     await log.until(1);
     const recoveryMs = await load.successesAfter(performance.now(), 300, RECOVERY_LIMIT_MS);
@@ -136,10 +138,7 @@ describe('faults on real memcached processes', () => {
   });
 
   it('recovers from a connection closed in the middle of a reply', async () => {
-    const server = await privateMemcached();
-    const proxy = await FaultProxy.start(server);
-    const { cache, log } = cacheOn(proxy.servers);
-    const load = startLoad(cache, log.errors);
+    const { proxy, cache, log, load } = await loadThroughProxy();
     for (let round = 0; round < 3; round += 1) {
       await load.successesAfter(performance.now(), 100, 5000);
       proxy.injectReplyFault('half-then-close');
@@ -156,11 +155,7 @@ describe('faults on real memcached processes', () => {
 
   it('settles a call whose reply was lost even while other traffic keeps the socket busy', async () => {
     // memjs' own timeout measures socket inactivity: steady traffic postpones it forever.
-    const server = await privateMemcached();
-    const proxy = await FaultProxy.start(server);
-    const { cache, log } = cacheOn(proxy.servers);
-    const load = startLoad(cache, log.errors);
-    await load.successesAfter(performance.now(), 100, 5000);
+    const { proxy, cache, log, load } = await loadThroughProxy();
     proxy.injectReplyFault('drop');
     await log.until(1);
     await load.successesAfter(performance.now(), 300, RECOVERY_LIMIT_MS);
