@@ -10,7 +10,7 @@ import type { SetOptions } from './options.js';
 
 /**
  * Calls on many keys of one namespace. Each runs under one generation (one token lookup per call,
- * shared with the other calls of the tick), and its requests go out in the same write: memjs has no
+ * shared with the other calls written with it), and its requests go out in the same write: memjs has no
  * multi-get, pipelined single requests on one socket are the multi-get.
  */
 export class BatchOperations {

@@ -84,6 +84,7 @@ export class CacheCore {
   close(): Promise<void> {
     this.operations = undefined;
     this.closing ??= this.transport.idle().then(() => {
+      this.transport.close();
       if (this.ownsClient) this.client.close();
     });
     return this.closing;

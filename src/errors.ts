@@ -43,8 +43,8 @@ export class CacheError extends Error {
   override readonly name = 'CacheError';
   /** What went wrong; see {@link CacheErrorCode}. */
   readonly code: CacheErrorCode;
-  /** The operation that failed; set when the error reaches you. */
-  operation: CacheOperation | undefined;
+  /** The public operation that failed; set on every error the cache reports or throws. */
+  readonly operation: CacheOperation | undefined;
 
   /**
    * @param code - a stable {@link CacheErrorCode}.

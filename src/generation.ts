@@ -34,7 +34,7 @@ type HeadCallback = (error: CacheError | undefined, head: string) => void;
  *   otherwise it is redone under the new generation (what it did under the old one is unreachable);
  * - **fresh** (no token remembered yet): tokens first, then the work.
  *
- * Token reads are sent after the work started and shared only within a tick (tokens.ts), so work
+ * Token reads are sent after the work started and shared only by work written with them (tokens.ts), so work
  * that starts after a rotation resolved never stands on the old generation (invariant I1).
  */
 export class Generations {

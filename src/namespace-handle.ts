@@ -1,7 +1,7 @@
 import type { Entries } from './arguments.js';
 import type { CacheCore } from './cache-core.js';
 import type { Storable, StorableLoad } from './codec.js';
-import { checkPath, type Namespace, type NamespaceState } from './namespaces.js';
+import { checkNamespace, type Namespace, type NamespaceState } from './namespaces.js';
 import type { Operations } from './operations.js';
 import type { SetOptions } from './options.js';
 
@@ -82,7 +82,6 @@ export class NamespaceHandle {
    * @throws TypeError for an invalid namespace.
    */
   namespace(child: Namespace): NamespaceHandle {
-    const tail = typeof child === 'string' ? [child] : child;
-    return new NamespaceHandle(this.core, [...this.path, ...checkPath(tail, child)]);
+    return new NamespaceHandle(this.core, [...this.path, ...checkNamespace(child)]);
   }
 }

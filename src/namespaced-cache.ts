@@ -2,7 +2,7 @@ import type { Entries } from './arguments.js';
 import { CacheCore } from './cache-core.js';
 import type { Storable, StorableLoad } from './codec.js';
 import { NamespaceHandle } from './namespace-handle.js';
-import { checkPath, type Namespace } from './namespaces.js';
+import { checkNamespace, type Namespace } from './namespaces.js';
 import type { NamespacedCacheOptions, SetOptions } from './options.js';
 
 /**
@@ -120,10 +120,7 @@ export class NamespacedCache {
    * @throws TypeError for an invalid namespace.
    */
   namespace(namespace: Namespace): NamespaceHandle {
-    return new NamespaceHandle(
-      this.core,
-      checkPath(typeof namespace === 'string' ? [namespace] : namespace, namespace),
-    );
+    return new NamespaceHandle(this.core, checkNamespace(namespace));
   }
 
   /**

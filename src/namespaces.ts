@@ -102,23 +102,17 @@ export class Namespaces {
     if (typeof namespace === 'string') {
       const known = this.byName.get(namespace);
       if (known !== undefined) return known;
-      const state = this.derive(checkPath([namespace], namespace));
+      const state = this.derive(checkNamespace(namespace));
       remember(this.byName, namespace, state);
       return state;
     }
-    const path = checkPath(namespace, namespace);
+    const path = checkNamespace(namespace);
     const encoded = encodePath(path);
     const known = this.byPath.get(encoded);
     if (known !== undefined) return known;
     const state = this.derive(path.slice());
     remember(this.byPath, encoded, state);
     return state;
-  }
-
-  /** The state of the namespace `child` below `parent`. */
-  child(parent: NamespaceState, child: unknown): NamespaceState {
-    const tail = typeof child === 'string' ? [child] : child;
-    return this.of([...parent.path, ...checkPath(tail, child)]);
   }
 
   private derive(path: readonly string[]): NamespaceState {
@@ -146,11 +140,15 @@ function remember(map: Map<string, NamespaceState>, key: string, state: Namespac
 }
 
 /**
- * Checks a namespace path.
+ * The path of a namespace given as a string (a one-level path) or a path.
  *
- * @throws TypeError when it is not a non-empty array of non-empty strings.
+ * @throws TypeError when it is not a non-empty string or a non-empty array of non-empty strings.
  */
-export function checkPath(path: unknown, given: unknown = path): readonly string[] {
+export function checkNamespace(namespace: unknown): readonly string[] {
+  return checkPath(typeof namespace === 'string' ? [namespace] : namespace, namespace);
+}
+
+function checkPath(path: unknown, given: unknown): readonly string[] {
   if (
     !Array.isArray(path) ||
     path.length === 0 ||

@@ -46,7 +46,7 @@ export class ReadThrough {
           if (error !== undefined) {
             // No generation to pin: load without caching (and without sharing the load).
             policy.report(withOperation(error, 'getOrSet'));
-            runLoader(load).then(resolve, reject);
+            runLoader(load).then(checkStorable).then(resolve, reject);
             return;
           }
           const cached = bytes === undefined ? undefined : decodeData(policy, 'getOrSet', bytes);
@@ -82,6 +82,12 @@ export class ReadThrough {
       });
     });
   }
+}
+
+/** A loaded value is checked the same way whether or not it can be cached. */
+function checkStorable<T>(value: T): T {
+  if (value !== undefined) encodeValue(value);
+  return value;
 }
 
 /** Calls the loader, turning a synchronous throw into a rejection. */

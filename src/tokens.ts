@@ -25,7 +25,7 @@ export class Level {
    * old token, and must not overwrite the rotated one.
    */
   version = 0;
-  /** The lookup of the current tick, which reads started in this tick may share. */
+  /** The last lookup started: reads starting now may join it only while it is unwritten (same epoch). */
   lookup: TokenLookup | undefined = undefined;
 
   /**
@@ -107,11 +107,15 @@ class TokenLookup {
       this.tokens.tokenExpiry(),
       this.deadline,
       (error, status) => {
-        if (error !== undefined) this.finish(error, '');
-        else if (status === Status.Ok) this.finish(undefined, token);
-        else if (status === Status.Exists)
-          this.start(); // lost the race: read the winner's token
-        else this.finish(new CacheError('E_SERVER', `memcached refused the new token: ${statusName(status)}`), '');
+        if (error !== undefined) {
+          this.finish(error, '');
+        } else if (status === Status.Ok) {
+          this.finish(undefined, token);
+        } else if (status === Status.Exists) {
+          this.start(); // lost the race to another client: read the winner's token
+        } else {
+          this.finish(new CacheError('E_SERVER', `memcached refused the new token: ${statusName(status)}`), '');
+        }
       },
     );
   }
@@ -138,7 +142,7 @@ export class Tokens {
 
   /**
    * Calls back with the level's current token, read from memcached after this call (shared with the
-   * other reads of this tick), or created if there is none.
+   * other reads written with it), or created if there is none.
    */
   resolve(level: Level, deadline: number, callback: TokenCallback): void {
     let lookup = level.lookup;

@@ -170,7 +170,7 @@ class Connection {
     }
     if (chunks.length === 0) return;
     try {
-      // One write per connection per tick: a syscall per request is most of memjs' own CPU cost.
+      // One write for the whole queue: a syscall per request is most of memjs' own CPU cost.
       server.write(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length));
     } catch (error) {
       server.error(toCacheError(error));
@@ -252,8 +252,8 @@ class Connection {
 }
 
 /**
- * Sends requests through a memjs client's servers: coalesced into one write per connection per
- * tick, each with a deadline, with memjs' hang states detected and repaired (see {@link Connection}).
+ * Sends requests through a memjs client's servers: coalesced into one or two writes per connection
+ * per tick, each with a deadline, with memjs' hang states detected and repaired (see {@link Connection}).
  */
 export class Transport {
   /**
@@ -269,6 +269,7 @@ export class Transport {
   private scanTimer: NodeJS.Timeout | undefined;
   private readonly scanIntervalMs: number;
   private idleWaiters: (() => void)[] = [];
+  private closed = false;
 
   /**
    * @param client - the memjs client whose servers carry the requests.
@@ -323,6 +324,14 @@ export class Transport {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /**
+   * Refuses every later request with `E_CLOSED`: after `close()` nothing is sent (memjs would open
+   * a new connection on a closed client), not even the write of a `getOrSet` whose loader finishes late.
+   */
+  close(): void {
+    this.closed = true;
+  }
+
   private nextSeq(): number {
     let seq = this.client.seq + 1;
     if (seq > MAX_SEQ || seq < 1) seq = 1;
@@ -339,9 +348,12 @@ export class Transport {
     callback: ReplyCallback,
     retryKey: string | undefined,
   ): void {
-    const server = this.client.server(key);
+    const server = this.closed ? null : this.client.server(key);
     if (server === null) {
-      process.nextTick(callback, new CacheError('E_CONNECTION', 'no memcached server is available'), -1, EMPTY);
+      const error = this.closed
+        ? new CacheError('E_CLOSED', 'the cache is closed')
+        : new CacheError('E_CONNECTION', 'no memcached server is available');
+      process.nextTick(callback, error, -1, EMPTY);
       return;
     }
     let connection: Connection | undefined;

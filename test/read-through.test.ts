@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { NamespacedCache } from '../src/index.js';
-import { errorLog, makeCache, randomPrefix } from './support/cache.js';
+import { errorLog, makeCache, randomPrefix, rawClient } from './support/cache.js';
 import { privateMemcached } from './support/servers.js';
+import { spyOnWrites } from './support/wire.js';
 
 describe('getOrSet', () => {
   it('loads on a miss, caches the value, and reads it back afterwards', async () => {
@@ -107,10 +108,31 @@ describe('getOrSet', () => {
       await cache.set('warm', 'k', 1);
       await server.pause();
       expect(await cache.getOrSet('product', 'guitar', () => 'from the database')).toBe('from the database');
+      // A value that could not be cached is refused all the same.
+      await expect(cache.getOrSet('product', 'map', () => new Map() as never)).rejects.toThrow(TypeError);
       server.resume();
-      expect(log.errors.map((error) => [error.code, error.operation])).toEqual([['E_TIMEOUT', 'getOrSet']]);
+      expect(log.errors.map((error) => [error.code, error.operation])).toEqual([
+        ['E_TIMEOUT', 'getOrSet'],
+        ['E_TIMEOUT', 'getOrSet'],
+      ]);
       await cache.close();
     }
+  });
+
+  it('returns a value loaded after close() without sending anything, and says so to onError', async () => {
+    const client = rawClient();
+    const log = errorLog();
+    const cache = new NamespacedCache({ client, prefix: randomPrefix(), onError: log.onError });
+    let release: (value: string) => void = () => {};
+    const loader = vi.fn(() => new Promise<string>((resolve) => (release = resolve)));
+    const loading = cache.getOrSet('product', 'guitar', loader);
+    await vi.waitFor(() => expect(loader).toHaveBeenCalled());
+    await cache.close();
+    const written = spyOnWrites(client);
+    release('late');
+    expect(await loading).toBe('late');
+    expect(written.requests()).toEqual([]);
+    expect(log.errors.map((error) => [error.code, error.operation])).toEqual([['E_CLOSED', 'getOrSet']]);
   });
 
   it('refuses a loader that is not a function, and a loaded value that cannot be stored', async () => {
