@@ -32,7 +32,10 @@ function cacheOn(servers: string) {
 }
 
 /** What every fault must leave true: deadlines kept, replies never mixed up, only CacheErrors. */
-function expectContained(report: LoadReport, errors: readonly CacheError[]): void {
+async function expectContained(context: TestContext, report: LoadReport, errors: readonly CacheError[]) {
+  await context.annotate(
+    `longest of ${report.calls} calls: ${Math.round(report.longestMs)} ms (deadline ${TIMEOUT_S * 1000})`,
+  );
   expect(report.longestMs).toBeLessThan(TIMEOUT_S * 1000 + MARGIN_MS);
   expect(report.wrongValues).toEqual([]);
   for (const rejection of report.rejections) {
@@ -66,7 +69,7 @@ describe('faults on real memcached processes', () => {
     await privateMemcached({ port });
     const recoveryMs = await load.successesAfter(performance.now(), 100, RECOVERY_LIMIT_MS);
     const report = await load.stop();
-    expectContained(report, log.errors);
+    await expectContained(context, report, log.errors);
     await record(context, 'first success after the server started', recoveryMs);
     await cache.close();
   });
@@ -86,7 +89,7 @@ describe('faults on real memcached processes', () => {
     await server.restart();
     const recoveryMs = await load.successesAfter(performance.now(), 200, RECOVERY_LIMIT_MS);
     const report = await load.stop();
-    expectContained(report, log.errors);
+    await expectContained(context, report, log.errors);
     // Data and tokens were lost with the process: nothing from before, and tokens are made anew.
     expect(await cache.get('before', 'k')).toBeUndefined();
     expect(await cache.set('before', 'k', 'after')).toBe(true);
@@ -106,13 +109,13 @@ describe('faults on real memcached processes', () => {
     server.resume();
     const recoveryMs = await load.successesAfter(performance.now(), 200, RECOVERY_LIMIT_MS);
     const report = await load.stop();
-    expectContained(report, log.errors);
+    await expectContained(context, report, log.errors);
     expect(log.errors.some((error) => error.code === 'E_TIMEOUT')).toBe(true);
     await record(context, 'first success after resume', recoveryMs);
     await cache.close();
   });
 
-  it('absorbs connection resets: reads are retried on a new connection', async () => {
+  it('absorbs connection resets: reads are retried on a new connection', async (context) => {
     const { proxy, cache, log, load } = await loadThroughProxy();
     for (let reset = 0; reset < 5; reset += 1) {
       const before = performance.now();
@@ -121,7 +124,7 @@ describe('faults on real memcached processes', () => {
     }
     await load.successesAfter(performance.now(), 100, RECOVERY_LIMIT_MS);
     const report = await load.stop();
-    expectContained(report, log.errors);
+    await expectContained(context, report, log.errors);
     expect(log.errors.every((error) => error.operation !== 'get')).toBe(true);
     await cache.close();
   });
@@ -132,12 +135,12 @@ describe('faults on real memcached processes', () => {
     await log.until(1);
     const recoveryMs = await load.successesAfter(performance.now(), 300, RECOVERY_LIMIT_MS);
     const report = await load.stop();
-    expectContained(report, log.errors);
+    await expectContained(context, report, log.errors);
     await record(context, 'first success after the stall was detected', recoveryMs);
     await cache.close();
   });
 
-  it('recovers from a connection closed in the middle of a reply', async () => {
+  it('recovers from a connection closed in the middle of a reply', async (context) => {
     const { proxy, cache, log, load } = await loadThroughProxy();
     for (let round = 0; round < 3; round += 1) {
       await load.successesAfter(performance.now(), 100, 5000);
@@ -145,7 +148,7 @@ describe('faults on real memcached processes', () => {
     }
     await load.successesAfter(performance.now(), 300, RECOVERY_LIMIT_MS);
     const report = await load.stop();
-    expectContained(report, log.errors);
+    await expectContained(context, report, log.errors);
     // Failed at once when the connection closed (memjs alone would wait forever), never by deadline;
     // reads were retried on a new connection.
     expect(log.errors.filter((error) => error.code === 'E_TIMEOUT')).toEqual([]);
@@ -153,14 +156,14 @@ describe('faults on real memcached processes', () => {
     await cache.close();
   });
 
-  it('settles a call whose reply was lost even while other traffic keeps the socket busy', async () => {
+  it('settles a call whose reply was lost even while other traffic keeps the socket busy', async (context) => {
     // memjs' own timeout measures socket inactivity: steady traffic postpones it forever.
     const { proxy, cache, log, load } = await loadThroughProxy();
     proxy.injectReplyFault('drop');
     await log.until(1);
     await load.successesAfter(performance.now(), 300, RECOVERY_LIMIT_MS);
     const report = await load.stop();
-    expectContained(report, log.errors);
+    await expectContained(context, report, log.errors);
     expect(log.errors[0]?.code).toBe('E_TIMEOUT');
     await cache.close();
   });
