@@ -106,12 +106,13 @@ async function waitUntilListening(port: number, child: ChildProcess): Promise<vo
 
 async function spawnMemcached(port: number, options: MemcachedOptions): Promise<ChildProcess> {
   const child = spawn('memcached', memcachedArgs(port, options), { stdio: ['ignore', 'ignore', 'pipe'] });
-  const spawned = await Promise.race([
-    once(child, 'spawn').then(() => undefined),
-    once(child, 'error').then(([error]) => error as NodeJS.ErrnoException),
-  ]);
-  if (spawned !== undefined) {
-    throw spawned.code === 'ENOENT' ? new Error(INSTALL_HINT) : spawned;
+  // Not events.once(child, 'spawn'): it rejects with the raw error when 'error' comes first.
+  const failure = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+    child.once('spawn', () => resolve(undefined));
+    child.once('error', resolve);
+  });
+  if (failure !== undefined) {
+    throw failure.code === 'ENOENT' ? new Error(INSTALL_HINT, { cause: failure }) : failure;
   }
   await waitUntilListening(port, child);
   return child;
