@@ -1,6 +1,6 @@
 import type { CacheError } from './errors.js';
 import type { NamespaceState } from './namespaces.js';
-import type { Tokens } from './tokens.js';
+import type { Level, Tokens } from './tokens.js';
 import { now } from './transport.js';
 
 /** Work done under one generation (a data-key head) before `deadline`; calls `done` once. */
@@ -84,7 +84,7 @@ export class Generations {
   resolveHead(state: NamespaceState, deadline: number, callback: HeadCallback): void {
     const levels = state.levels;
     if (levels.length === 1) {
-      this.tokens.resolve(levels[0] as NamespaceState['levels'][0], deadline, (error, token) => {
+      this.tokens.resolve(levels[0] as Level, deadline, (error, token) => {
         if (error !== undefined) callback(error, '');
         else callback(undefined, state.headForToken(token));
       });
@@ -113,7 +113,7 @@ class OptimisticRun<R> {
   private actionDone = false;
   private actionError: CacheError | undefined;
   private actionResult: R | undefined;
-  /** The fresh head, once the token reads are back and agree with the remembered one. */
+  /** The token reads are back and agree with the remembered generation. */
   private confirmed = false;
   private settled = false;
 
