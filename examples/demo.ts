@@ -1,8 +1,9 @@
 /**
- * `npm run demo`: runs both examples against MEMCACHED_SERVERS, or against a throwaway memcached
+ * `npm run demo`: runs the examples against MEMCACHED_SERVERS, or against a throwaway memcached
  * started on 127.0.0.1 the same way the tests start theirs.
  */
 import { hasMemcached, INSTALL_HINT, type MemcachedServer, startMemcached } from '../scripts/memcached.js';
+import { cacheManager } from './cache-manager.js';
 import { multiTenant } from './multi-tenant.js';
 import { productCatalogue } from './product-catalogue.js';
 
@@ -21,6 +22,7 @@ if (!servers) {
 try {
   await multiTenant(servers);
   await productCatalogue(servers);
+  await cacheManager(servers);
 } finally {
   await server?.stop();
 }

@@ -23,7 +23,7 @@ const Type = {
 } as const;
 type Type = (typeof Type)[keyof typeof Type];
 
-/** Returned by {@link decodeValue} for bytes this library did not write. */
+/** @internal Returned by {@link decodeValue} for bytes this library did not write. */
 export const UNDECODABLE: unique symbol = Symbol('undecodable');
 
 /** What the cache refuses: at compile time where TypeScript can tell, and always at run time. */
@@ -84,6 +84,7 @@ function isPlainObject(value: object): boolean {
  *
  * @throws TypeError for `undefined`, functions, symbols, BigInt, cyclic structures and objects that
  * are not plain objects, arrays, Buffers or Uint8Arrays (a Map or a Date would not come back as one).
+ * @internal
  */
 export function encodeValue(value: unknown): Buffer {
   switch (typeof value) {
@@ -123,7 +124,7 @@ function toJson(value: object): string {
   return json;
 }
 
-/** Decodes bytes written by {@link encodeValue}; anything else gives {@link UNDECODABLE}. */
+/** @internal Decodes bytes written by {@link encodeValue}; anything else gives {@link UNDECODABLE}. */
 export function decodeValue(bytes: Buffer): unknown {
   if (bytes.length < HEADER_LENGTH || bytes[0] !== MAGIC || bytes[1] !== VERSION) return UNDECODABLE;
   const length = bytes.length - HEADER_LENGTH;

@@ -22,12 +22,18 @@ export class NamespaceHandle {
   readonly path: readonly string[];
   private state: NamespaceState | undefined;
 
-  /** @internal Use `cache.namespace(ns)`, which checks the namespace. */
-  constructor(
+  // Private, and built through `of`, which the build strips from the declarations (stripInternal):
+  // the public `.d.ts` must not name CacheCore, whose types reach the transport and Node's.
+  private constructor(
     private readonly core: CacheCore,
     path: readonly string[],
   ) {
     this.path = Object.freeze([...path]);
+  }
+
+  /** @internal The handle of a checked namespace path; users call `cache.namespace(ns)`. */
+  static of(core: CacheCore, path: readonly string[]): NamespaceHandle {
+    return new NamespaceHandle(core, path);
   }
 
   private stateIn(operations: Operations): NamespaceState {

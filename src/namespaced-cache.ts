@@ -120,7 +120,7 @@ export class NamespacedCache {
    * @throws TypeError for an invalid namespace.
    */
   namespace(namespace: Namespace): NamespaceHandle {
-    return new NamespaceHandle(this.core, checkNamespace(namespace));
+    return NamespaceHandle.of(this.core, checkNamespace(namespace));
   }
 
   /**

@@ -11,7 +11,7 @@ export type Namespace = string | readonly string[];
  */
 const MAX_REMEMBERED_NAMESPACES = 10_000;
 
-/** What is derived once per namespace: its levels, its digest, and the data-key head of its last generation. */
+/** @internal What is derived once per namespace: its levels, its digest, and the data-key head of its last generation. */
 export class NamespaceState {
   private headTokens = '';
   private head = '';
@@ -76,6 +76,7 @@ export class NamespaceState {
 /**
  * Turns the namespaces users pass into {@link NamespaceState}s, validating them on first sight and
  * remembering the result, so the hot path does one map lookup instead of encoding and hashing.
+ * @internal
  */
 export class Namespaces {
   private readonly byName = new Map<string, NamespaceState>();
@@ -143,6 +144,7 @@ function remember(map: Map<string, NamespaceState>, key: string, state: Namespac
  * The path of a namespace given as a string (a one-level path) or a path.
  *
  * @throws TypeError when it is not a non-empty string or a non-empty array of non-empty strings.
+ * @internal
  */
 export function checkNamespace(namespace: unknown): readonly string[] {
   return checkPath(typeof namespace === 'string' ? [namespace] : namespace, namespace);

@@ -8,6 +8,7 @@ import type { MemjsClientLike } from './options.js';
  * removing one server moves only the keys that server wins or held: about 1/n.
  *
  * Servers are told apart by `host:port` as written: list them the same way in every process.
+ * @internal
  */
 export function rendezvousHashing(serverIds: readonly string[]): (key: string) => number {
   const seeds = serverIds.map((id) => hash32(id));
@@ -26,7 +27,7 @@ export function rendezvousHashing(serverIds: readonly string[]): (key: string) =
   };
 }
 
-/** Makes a memjs client spread its keys by rendezvous hashing (see {@link rendezvousHashing}). */
+/** @internal Makes a memjs client spread its keys by rendezvous hashing (see {@link rendezvousHashing}). */
 export function installRendezvousHashing(client: MemjsClient): void {
   const getServer = rendezvousHashing(client.servers.map((server) => `${server.host}:${server.port}`));
   (client as MemjsClient & { getServer(key: string): number }).getServer = getServer;

@@ -1,0 +1,1 @@
+export { type ErrorListener, NamespacedKeyvStore, type NamespacedKeyvStoreOptions } from './store.js';

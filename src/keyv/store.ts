@@ -1,0 +1,209 @@
+import { NamespacedCache, type NamespacedCacheOptions, type NamespaceHandle, type SetOptions } from '../index.js';
+import { type ErrorListener, ErrorListeners } from './listeners.js';
+import { keyvTtl } from './ttl.js';
+
+export type { ErrorListener } from './listeners.js';
+
+/** Options of {@link NamespacedKeyvStore} itself (the cache's options are separate). */
+export interface NamespacedKeyvStoreOptions {
+  /**
+   * The cache namespace of a Keyv whose `namespace` is `undefined` (as NestJS leaves it). Keyv's
+   * own default namespace is `'keyv'`, so `new Keyv({ store })` and `new Keyv({ store, namespace:
+   * undefined })` share it.
+   * @default 'keyv'
+   */
+  readonly defaultNamespace?: string;
+}
+
+/** One entry of {@link NamespacedKeyvStore.setMany}, as Keyv passes it. */
+interface KeyvEntry {
+  readonly key: string;
+  readonly value: unknown;
+  /** Milliseconds; `undefined` = the cache's `ttl`. */
+  readonly ttl?: number | undefined;
+}
+
+/**
+ * A Keyv 5 store (`KeyvStoreAdapter`) over a {@link NamespacedCache}: what cache-manager 7 and
+ * NestJS take. Keyv's namespace is a namespace of the cache, and `clear()` clears only it, with one
+ * write (`deleteNamespace`): never a `flush`, so other namespaces, applications and tenants on the
+ * same memcached keep their keys.
+ *
+ * - Keyv hands over values it has serialized (strings); they are stored as they are, and Keyv's own
+ *   `expires` inside them keeps expiry exact to the millisecond.
+ * - TTLs come in milliseconds and go to memcached as whole seconds rounded up: a sub-second TTL
+ *   becomes 1 s, never 0 ("never expires"). No TTL means the cache's `ttl` (one day by default).
+ * - No `iterator`: memcached cannot list keys.
+ * - One store per Keyv: Keyv sets `store.namespace`, so two Keyvs sharing a store would share the
+ *   last namespace set. Stores are cheap; many can share one cache.
+ *
+ * @example
+ * ```ts
+ * import Keyv from 'keyv';
+ * import { NamespacedKeyvStore } from 'memjs-namespaces/keyv';
+ *
+ * const store = new NamespacedKeyvStore({ servers: 'localhost:11211', prefix: 'shop' });
+ * const keyv = new Keyv({ store, namespace: 'products' });
+ * await keyv.set('guitar', { price: 5000 }, 60_000);
+ * await keyv.clear(); // = cache.deleteNamespace('products'), nothing else touched
+ * ```
+ */
+export class NamespacedKeyvStore {
+  /** The cache the store reads and writes. */
+  readonly cache: NamespacedCache;
+  /** The store's resolved options, as Keyv expects to find them on `opts`. */
+  readonly opts: { readonly defaultNamespace: string; [name: string]: unknown };
+  private readonly ownsCache: boolean;
+  private readonly listeners = new ErrorListeners();
+  private keyvNamespace: string | undefined;
+  private keyPrefix = '';
+  private handle: NamespaceHandle;
+
+  /**
+   * @param cache - a cache to use (the store never closes it, and its swallowed errors stay with
+   *   its own `onError`), or the options of a cache for the store to create, own and close on
+   *   `disconnect()`; that cache's swallowed errors are also emitted as `'error'`.
+   * @param options - see {@link NamespacedKeyvStoreOptions}.
+   * @throws TypeError or RangeError for an invalid option.
+   */
+  constructor(cache: NamespacedCache | NamespacedCacheOptions = {}, options: NamespacedKeyvStoreOptions = {}) {
+    // Told apart by shape, not instanceof: a cache from the package's other build (ESM or
+    // CommonJS) is a different class, yet a cache.
+    this.ownsCache = !isCache(cache);
+    if (isCache(cache)) {
+      this.cache = cache;
+    } else {
+      const { onError } = cache;
+      this.cache = new NamespacedCache({
+        ...cache,
+        onError: (error) => {
+          onError?.(error);
+          this.listeners.emit(error);
+        },
+      });
+    }
+    this.opts = { defaultNamespace: options.defaultNamespace ?? 'keyv' };
+    this.handle = this.cache.namespace(this.opts.defaultNamespace);
+  }
+
+  /**
+   * Keyv's namespace, which Keyv sets. It selects the cache namespace of every later call:
+   * `undefined` or `''` is {@link NamespacedKeyvStoreOptions.defaultNamespace}.
+   */
+  get namespace(): string | undefined {
+    return this.keyvNamespace;
+  }
+
+  set namespace(namespace: string | undefined) {
+    this.handle = this.cache.namespace(namespace || this.opts.defaultNamespace);
+    this.keyvNamespace = namespace;
+    this.keyPrefix = namespace ? `${namespace}:` : '';
+  }
+
+  /** The stored value, or `undefined` on a miss (and, failing open, when memcached fails). */
+  get<Value = unknown>(key: string): Promise<Value | undefined> {
+    return this.handle.get<Value>(this.keyOf(key));
+  }
+
+  /** The values of `keys`, in order; `undefined` for each miss. One token lookup. */
+  async getMany<Value = unknown>(keys: readonly string[]): Promise<(Value | undefined)[]> {
+    const own = keys.map((key) => this.keyOf(key));
+    const hits = await this.handle.getMulti<Value>(own);
+    return own.map((key) => hits.get(key));
+  }
+
+  /** Whether the key holds a value. */
+  async has(key: string): Promise<boolean> {
+    return (await this.handle.get(this.keyOf(key))) !== undefined;
+  }
+
+  /** Whether each key holds a value, in order. */
+  async hasMany(keys: readonly string[]): Promise<boolean[]> {
+    return (await this.getMany(keys)).map((value) => value !== undefined);
+  }
+
+  /**
+   * Stores a value (Keyv's serialized string) for `ttl` milliseconds, rounded up to whole seconds;
+   * `0` = never expires, `undefined` = the cache's `ttl`. Resolves whether it was stored.
+   */
+  async set(key: string, value: unknown, ttl?: number): Promise<boolean> {
+    return this.handle.set(this.keyOf(key), value, writeOptions(ttl));
+  }
+
+  /**
+   * Stores many entries: one write per distinct TTL. Resolves, per entry, whether its write stored
+   * all of its group (memcached answers per key, the cache per call).
+   */
+  async setMany(entries: readonly KeyvEntry[]): Promise<boolean[]> {
+    const groups = new Map<number | undefined, [string, unknown][]>();
+    const groupOf = entries.map(({ key, value, ttl }) => {
+      const seconds = keyvTtl(ttl);
+      const group = groups.get(seconds) ?? [];
+      groups.set(seconds, group);
+      group.push([this.keyOf(key), value]);
+      return seconds;
+    });
+    const stored = new Map<number | undefined, boolean>();
+    await Promise.all(
+      [...groups].map(async ([seconds, group]) => {
+        stored.set(seconds, await this.handle.setMulti(group, seconds === undefined ? undefined : { ttl: seconds }));
+      }),
+    );
+    return groupOf.map((seconds) => stored.get(seconds) === true);
+  }
+
+  /** Deletes a key; resolves whether it existed. Rejects with a `CacheError` when memcached fails. */
+  delete(key: string): Promise<boolean> {
+    return this.handle.delete(this.keyOf(key));
+  }
+
+  /** Deletes keys; resolves whether every one of them existed (as Keyv's own fallback does). */
+  async deleteMany(keys: readonly string[]): Promise<boolean> {
+    const own = new Set(keys.map((key) => this.keyOf(key)));
+    return (await this.handle.deleteMulti([...own])) === own.size;
+  }
+
+  /**
+   * Clears the store's namespace, and only it, with one write (`deleteNamespace`). Rejects with a
+   * `CacheError` unless memcached acknowledged it.
+   */
+  clear(): Promise<void> {
+    return this.handle.clear();
+  }
+
+  /** Closes the cache if the store created it; a cache passed in stays open for its owner. */
+  async disconnect(): Promise<void> {
+    if (this.ownsCache) await this.cache.close();
+  }
+
+  /**
+   * Listens to `'error'`: the errors the cache swallowed (failed reads and writes, undecodable
+   * values), when the store created the cache. Keyv subscribes and re-emits them. Other events are
+   * never emitted.
+   */
+  on(event: 'error', listener: ErrorListener): this {
+    if (event === 'error') this.listeners.add(listener);
+    return this;
+  }
+
+  /** Removes an `'error'` listener. */
+  off(event: 'error', listener: ErrorListener): this {
+    if (event === 'error') this.listeners.remove(listener);
+    return this;
+  }
+
+  /** Keyv passes keys it prefixed with `namespace:`; the cache namespace already separates them. */
+  private keyOf(key: string): string {
+    const prefix = this.keyPrefix;
+    return prefix !== '' && key.startsWith(prefix) ? key.slice(prefix.length) : key;
+  }
+}
+
+function isCache(cache: NamespacedCache | NamespacedCacheOptions): cache is NamespacedCache {
+  return typeof (cache as Partial<NamespacedCache>).deleteNamespace === 'function';
+}
+
+function writeOptions(ttl: number | undefined): SetOptions | undefined {
+  const seconds = keyvTtl(ttl);
+  return seconds === undefined ? undefined : { ttl: seconds };
+}

@@ -1,0 +1,139 @@
+import keyvTestSuite from '@keyv/test-suite';
+import Keyv from 'keyv';
+import * as vitest from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { freePort } from '../scripts/memcached.js';
+import { CacheError, NamespaceHandle } from '../src/index.js';
+import { NamespacedKeyvStore } from '../src/keyv/index.js';
+import { keyvTtl } from '../src/keyv/ttl.js';
+import { makeCache, servers } from './support/cache.js';
+
+describe('@keyv/test-suite against a real memcached', () => {
+  // One cache (fresh prefix) for the suite; the suite makes a store per Keyv, as it must be.
+  const cache = makeCacheForFile();
+  keyvTestSuite(vitest, Keyv, () => new NamespacedKeyvStore(cache));
+});
+
+/** A cache that lives as long as this file (makeCache closes its caches after each test). */
+function makeCacheForFile() {
+  const store = new NamespacedKeyvStore({ servers, prefix: `keyv${process.pid}x${Date.now().toString(36)}` });
+  vitest.afterAll(() => store.disconnect());
+  return store.cache;
+}
+
+describe('NamespacedKeyvStore', () => {
+  it("maps Keyv's namespace to a cache namespace, without Keyv's key prefix", async () => {
+    const cache = makeCache();
+    const keyv = new Keyv({ store: new NamespacedKeyvStore(cache), namespace: 'products' });
+    await keyv.set('guitar', { price: 5000 });
+    expect(await keyv.get('guitar')).toEqual({ price: 5000 });
+    // Keyv sent 'products:guitar'; the cache namespace already separates it.
+    expect(JSON.parse((await cache.get<string>('products', 'guitar')) ?? 'null')).toMatchObject({
+      value: { price: 5000 },
+    });
+    expect(await cache.get('products', 'products:guitar')).toBeUndefined();
+  });
+
+  it('puts an undefined Keyv namespace (as NestJS leaves it) in the default namespace', async () => {
+    const cache = makeCache();
+    const unnamed = new Keyv({ store: new NamespacedKeyvStore(cache), namespace: undefined as unknown as string });
+    expect(unnamed.namespace).toBeUndefined();
+    await unnamed.set('theme', 'dark');
+    expect(await cache.get('keyv', 'theme')).toBeTypeOf('string');
+    expect(await new Keyv({ store: new NamespacedKeyvStore(cache) }).get('theme')).toBe('dark');
+
+    const custom = new NamespacedKeyvStore(cache, { defaultNamespace: 'nest' });
+    const nest = new Keyv({ store: custom, namespace: undefined as unknown as string });
+    await nest.set('theme', 'light');
+    expect(await cache.get('nest', 'theme')).toBeTypeOf('string');
+    await nest.clear();
+    expect(await nest.get('theme')).toBeUndefined();
+    expect(await unnamed.get('theme')).toBe('dark');
+  });
+
+  it('clears only its namespace, with one deleteNamespace', async () => {
+    const cache = makeCache();
+    const rotate = vi.spyOn(NamespaceHandle.prototype, 'clear');
+    const a = new Keyv({ store: new NamespacedKeyvStore(cache), namespace: 'a' });
+    const b = new Keyv({ store: new NamespacedKeyvStore(cache), namespace: 'b' });
+    await a.set('k', 1);
+    await b.set('k', 2);
+    await cache.set('other', 'k', 3);
+    await a.clear();
+    expect(rotate).toHaveBeenCalledTimes(1);
+    rotate.mockRestore();
+    expect(await a.get('k')).toBeUndefined();
+    expect(await b.get('k')).toBe(2);
+    expect(await cache.get('other', 'k')).toBe(3);
+  });
+
+  it('sends TTLs as whole seconds rounded up; a sub-second TTL never becomes "never expires"', async () => {
+    const store = new NamespacedKeyvStore(makeCache());
+    const set = vi.spyOn(NamespaceHandle.prototype, 'set');
+    const setMulti = vi.spyOn(NamespaceHandle.prototype, 'setMulti');
+    await store.set('a', 'x', 1);
+    await store.set('b', 'x', 1500);
+    await store.set('c', 'x');
+    await store.set('d', 'x', 0);
+    expect(set.mock.calls.map((call) => call[2])).toEqual([{ ttl: 1 }, { ttl: 2 }, undefined, { ttl: 0 }]);
+    expect(await store.setMany([{ key: 'e', value: 'x', ttl: 999 }])).toEqual([true]);
+    expect(setMulti.mock.calls[0]?.[1]).toEqual({ ttl: 1 });
+    set.mockRestore();
+    setMulti.mockRestore();
+
+    expect(keyvTtl(undefined)).toBeUndefined();
+    expect(keyvTtl(0.001)).toBe(1);
+    expect(keyvTtl(60_000)).toBe(60);
+    for (const bad of [-1, -0.5, Number.NaN, Number.POSITIVE_INFINITY]) expect(() => keyvTtl(bad)).toThrow(RangeError);
+    await expect(store.set('f', 'x', -500)).rejects.toThrow(RangeError);
+  });
+
+  it('reads, writes and deletes many keys, answering per key in order', async () => {
+    const cache = makeCache();
+    const store = new NamespacedKeyvStore(cache);
+    store.namespace = 'ns';
+    expect(
+      await store.setMany([
+        { key: 'ns:a', value: '1' },
+        { key: 'ns:b', value: '2', ttl: 60_000 },
+        { key: 'c', value: '3', ttl: 60_000 },
+      ]),
+    ).toEqual([true, true, true]);
+    expect(await store.getMany(['ns:a', 'x', 'ns:b', 'c'])).toEqual(['1', undefined, '2', '3']);
+    expect(await store.hasMany(['ns:a', 'x'])).toEqual([true, false]);
+    expect(await store.has('ns:c')).toBe(true); // 'c' and 'ns:c' are one key of namespace 'ns'
+    expect(await store.deleteMany(['ns:a', 'ns:b'])).toBe(true);
+    expect(await store.deleteMany(['ns:c', 'ns:a'])).toBe(false); // 'a' was gone already
+    expect(await store.getMany(['ns:a', 'ns:b', 'ns:c'])).toEqual([undefined, undefined, undefined]);
+  });
+
+  it("emits the swallowed errors of a cache it created as 'error', through Keyv too", async () => {
+    const onError = vi.fn();
+    const store = new NamespacedKeyvStore({ servers: `127.0.0.1:${await freePort()}`, timeout: 0.5, onError });
+    const keyv = new Keyv({ store });
+    const emitted = new Promise<unknown>((resolve) => keyv.on('error', resolve));
+    expect(await keyv.get('k')).toBeUndefined();
+    const error = await emitted;
+    expect(error).toBeInstanceOf(CacheError);
+    expect(error).toMatchObject({ code: 'E_CONNECTION', operation: 'get' });
+    expect(onError).toHaveBeenCalledWith(error);
+    // An invalidation rejects instead; Keyv catches that and emits it as 'error' itself.
+    await expect(store.clear()).rejects.toBeInstanceOf(CacheError);
+    await store.disconnect();
+  });
+
+  it('closes a cache it created on disconnect(), never one passed in', async () => {
+    const cache = makeCache();
+    await new NamespacedKeyvStore(cache).disconnect();
+    expect(await cache.set('n', 'k', 1)).toBe(true);
+
+    const owned = new NamespacedKeyvStore({ servers });
+    await owned.disconnect();
+    await expect(owned.cache.get('n', 'k')).rejects.toMatchObject({ code: 'E_CLOSED' });
+  });
+
+  it('refuses an invalid default namespace or cache option at construction', () => {
+    expect(() => new NamespacedKeyvStore(makeCache(), { defaultNamespace: '' })).toThrow(TypeError);
+    expect(() => new NamespacedKeyvStore({ servers, ttl: -1 })).toThrow(RangeError);
+  });
+});
