@@ -1,12 +1,13 @@
 import keyvTestSuite from '@keyv/test-suite';
 import Keyv from 'keyv';
 import * as vitest from 'vitest';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { freePort } from '../scripts/memcached.js';
-import { CacheError, NamespaceHandle } from '../src/index.js';
+import { CacheError, type CommonOptions, NamespacedCache } from '../src/index.js';
 import { NamespacedKeyvStore } from '../src/keyv/index.js';
 import { keyvTtl } from '../src/keyv/ttl.js';
-import { makeCache, servers } from './support/cache.js';
+import { makeCache, randomPrefix, rawClient, servers } from './support/cache.js';
+import { OPCODE_NAMES, spyOnWrites } from './support/wire.js';
 
 describe('@keyv/test-suite against a real memcached', () => {
   // One cache (fresh prefix) for the suite; the suite makes a store per Keyv, as it must be.
@@ -19,6 +20,13 @@ function makeCacheForFile() {
   const store = new NamespacedKeyvStore({ servers, prefix: `keyv${process.pid}x${Date.now().toString(36)}` });
   vitest.afterAll(() => store.disconnect());
   return store.cache;
+}
+
+/** A cache over a memjs client of the test's (whose writes it can watch), closed after the test. */
+function cacheOn(client: ReturnType<typeof rawClient>, options: CommonOptions = {}): NamespacedCache {
+  const cache = new NamespacedCache({ client, prefix: randomPrefix(), ...options });
+  onTestFinished(() => cache.close());
+  return cache;
 }
 
 describe('NamespacedKeyvStore', () => {
@@ -51,35 +59,38 @@ describe('NamespacedKeyvStore', () => {
     expect(await unnamed.get('theme')).toBe('dark');
   });
 
-  it('clears only its namespace, with one deleteNamespace', async () => {
-    const cache = makeCache();
-    const rotate = vi.spyOn(NamespaceHandle.prototype, 'clear');
+  it('clears only its namespace, with one write: a new token, never a flush', async () => {
+    const client = rawClient();
+    const prefix = randomPrefix();
+    const cache = cacheOn(client, { prefix });
     const a = new Keyv({ store: new NamespacedKeyvStore(cache), namespace: 'a' });
     const b = new Keyv({ store: new NamespacedKeyvStore(cache), namespace: 'b' });
     await a.set('k', 1);
     await b.set('k', 2);
     await cache.set('other', 'k', 3);
+
+    const wire = spyOnWrites(client);
     await a.clear();
-    expect(rotate).toHaveBeenCalledTimes(1);
-    rotate.mockRestore();
+    expect(wire.requests().map(({ opcode, key }) => [OPCODE_NAMES[opcode], key.startsWith(`${prefix}:t:`)])).toEqual([
+      ['set', true],
+    ]);
     expect(await a.get('k')).toBeUndefined();
     expect(await b.get('k')).toBe(2);
     expect(await cache.get('other', 'k')).toBe(3);
   });
 
   it('sends TTLs as whole seconds rounded up; a sub-second TTL never becomes "never expires"', async () => {
-    const store = new NamespacedKeyvStore(makeCache());
-    const set = vi.spyOn(NamespaceHandle.prototype, 'set');
-    const setMulti = vi.spyOn(NamespaceHandle.prototype, 'setMulti');
+    const client = rawClient();
+    const store = new NamespacedKeyvStore(cacheOn(client, { ttl: 300 }));
+    await store.get('warm'); // the namespace token is created before the wire is watched
+    const wire = spyOnWrites(client);
     await store.set('a', 'x', 1);
     await store.set('b', 'x', 1500);
-    await store.set('c', 'x');
-    await store.set('d', 'x', 0);
-    expect(set.mock.calls.map((call) => call[2])).toEqual([{ ttl: 1 }, { ttl: 2 }, undefined, { ttl: 0 }]);
+    await store.set('c', 'x'); // no TTL: the cache's
+    await store.set('d', 'x', 0); // Keyv's 0: never expires
     expect(await store.setMany([{ key: 'e', value: 'x', ttl: 999 }])).toEqual([true]);
-    expect(setMulti.mock.calls[0]?.[1]).toEqual({ ttl: 1 });
-    set.mockRestore();
-    setMulti.mockRestore();
+    const sets = wire.requests().filter(({ opcode }) => OPCODE_NAMES[opcode] === 'set');
+    expect(sets.map(({ expiry }) => expiry)).toEqual([1, 2, 300, 0, 1]);
 
     expect(keyvTtl(undefined)).toBeUndefined();
     expect(keyvTtl(0.001)).toBe(1);

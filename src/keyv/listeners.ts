@@ -10,16 +10,18 @@ export type ErrorListener = (error: unknown) => void;
 export class ErrorListeners {
   private readonly listeners: ErrorListener[] = [];
 
+  /** Adds a listener (a listener added twice is called twice, as with Node's emitter). */
   add(listener: ErrorListener): void {
     this.listeners.push(listener);
   }
 
+  /** Removes one registration of a listener, if it has one. */
   remove(listener: ErrorListener): void {
     const index = this.listeners.indexOf(listener);
     if (index !== -1) this.listeners.splice(index, 1);
   }
 
-  /** Calls every listener; whether there was one. */
+  /** Calls every listener (those registered when the error came); whether there was one. */
   emit(error: unknown): boolean {
     for (const listener of [...this.listeners]) listener(error);
     return this.listeners.length > 0;
