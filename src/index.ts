@@ -1,3 +1,7 @@
+// The public API. Every module re-exported here has its declarations shipped and read by consumers'
+// TypeScript (skipLibCheck off, maybe without @types/node): tag internal exports of those modules
+// `@internal` (the build strips them), so that no Node or transport type reaches the .d.ts.
+// `npm run check:consumers` fails when one does.
 export type { Entries } from './arguments.js';
 export type { Storable, StorableLoad, Unstorable } from './codec.js';
 export { CacheError, type CacheErrorCode, type CacheOperation } from './errors.js';

@@ -10,17 +10,11 @@ import { makeCache, randomPrefix, rawClient, servers } from './support/cache.js'
 import { OPCODE_NAMES, spyOnWrites } from './support/wire.js';
 
 describe('@keyv/test-suite against a real memcached', () => {
-  // One cache (fresh prefix) for the suite; the suite makes a store per Keyv, as it must be.
-  const cache = makeCacheForFile();
+  // One cache (a fresh prefix) for the whole suite, which makes a store per Keyv, as it must.
+  const cache = new NamespacedCache({ servers, prefix: randomPrefix() });
+  vitest.afterAll(() => cache.close());
   keyvTestSuite(vitest, Keyv, () => new NamespacedKeyvStore(cache));
 });
-
-/** A cache that lives as long as this file (makeCache closes its caches after each test). */
-function makeCacheForFile() {
-  const store = new NamespacedKeyvStore({ servers, prefix: `keyv${process.pid}x${Date.now().toString(36)}` });
-  vitest.afterAll(() => store.disconnect());
-  return store.cache;
-}
 
 /** A cache over a memjs client of the test's (whose writes it can watch), closed after the test. */
 function cacheOn(client: ReturnType<typeof rawClient>, options: CommonOptions = {}): NamespacedCache {

@@ -50,6 +50,11 @@ describe('namespace handles', () => {
     expect(await makeCache({ prefix }).get('product', 'k')).toBeUndefined();
   });
 
+  it('has no public constructor: handles come from cache.namespace(), which checks the namespace', () => {
+    // @ts-expect-error: the constructor is private, and out of the declarations with the internal CacheCore
+    expect(() => new NamespaceHandle()).toThrow(TypeError);
+  });
+
   it('refuses an invalid namespace at once', () => {
     const cache = makeCache();
     expect(() => cache.namespace('')).toThrow(TypeError);
