@@ -21,6 +21,17 @@ async function main() {
   await keyv.set('k', { n: 1 });
   assert.deepEqual(await keyv.get('k'), { n: 1 });
   await keyv.disconnect();
+
+  // An application that both imports and requires the package loads both builds: the CommonJS
+  // store must still take the ES module build's cache as a cache (not as options).
+  const esm = await import('memjs-namespaces');
+  assert.notEqual(esm.NamespacedCache, NamespacedCache);
+  const esmCache = new esm.NamespacedCache({ servers, prefix: `cjs${Date.now()}` });
+  const mixed = new Keyv({ store: new NamespacedKeyvStore(esmCache), namespace: 'mixed' });
+  await mixed.set('k', 'v');
+  assert.equal(await mixed.get('k'), 'v');
+  await esmCache.close();
+
   await cache.close();
   console.log('cjs: ok');
 }

@@ -4,6 +4,9 @@ import Keyv from 'keyv';
 import { NamespacedCache } from 'memjs-namespaces';
 import { NamespacedKeyvStore } from 'memjs-namespaces/keyv';
 
+assert.match(import.meta.resolve('memjs-namespaces'), /\/dist\/index\.js$/);
+assert.match(import.meta.resolve('memjs-namespaces/keyv'), /\/dist\/keyv\/index\.js$/);
+
 const servers = process.env.MEMCACHED_SERVERS;
 const prefix = `esm${Date.now()}`;
 const cache = new NamespacedCache({ servers, prefix });
