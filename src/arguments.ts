@@ -38,14 +38,22 @@ export function ttlOf(options: SetOptions | undefined, defaultTtl: number): numb
 }
 
 /**
+ * A copy of `keys`, each read once (a hole reads as `undefined` and is refused).
+ *
  * @throws TypeError when `keys` is not an array of strings.
  */
 export function checkKeys(keys: unknown): readonly string[] {
   if (!Array.isArray(keys)) throw new TypeError(`Expected \`keys\` to be an array of strings, got ${describe(keys)}`);
-  for (const key of keys) {
-    if (typeof key !== 'string') throw new TypeError(`Expected every key to be a string, got ${describe(key)}`);
+  const length = keys.length;
+  const copy: string[] = new Array(length);
+  for (let index = 0; index < length; index += 1) {
+    const key: unknown = keys[index];
+    if (typeof key !== 'string') {
+      throw new TypeError(`Expected every key to be a string, got ${describe(key)} at index ${index}`);
+    }
+    copy[index] = key;
   }
-  return keys;
+  return copy;
 }
 
 /** What `setMulti` takes: a plain object, a Map or any iterable of `[key, value]` pairs. */
@@ -65,10 +73,12 @@ export function entriesOf<V>(entries: Entries<V>): Map<string, V> {
   if (!(Symbol.iterator in entries)) return new Map(Object.entries(entries as Record<string, V>));
   const map = new Map<string, V>();
   for (const entry of entries as Iterable<unknown>) {
-    if (!Array.isArray(entry) || typeof entry[0] !== 'string') {
+    // Each part read once; a pair with a hole or a missing value is refused, not stored as undefined.
+    const key: unknown = Array.isArray(entry) ? entry[0] : undefined;
+    if (!Array.isArray(entry) || entry.length !== 2 || typeof key !== 'string' || !(1 in entry)) {
       throw new TypeError(`Expected every entry to be a [key, value] pair with a string key, got ${describe(entry)}`);
     }
-    map.set(entry[0], entry[1] as V);
+    map.set(key, entry[1] as V);
   }
   return map;
 }

@@ -1,8 +1,9 @@
-import { CacheError, type CacheOperation } from './errors.js';
+import type { CacheOperation } from './errors.js';
 import { FailurePolicy } from './failure-policy.js';
 import { Generations } from './generation.js';
 import { type Hasher, loadedHasher, loadHasher } from './hash.js';
 import { KeySpace } from './keys.js';
+import { Lifecycle } from './lifecycle.js';
 import { checkMemjsClient, createMemjsClient, type MemjsClient } from './memjs-client.js';
 import { Namespaces } from './namespaces.js';
 import { Operations } from './operations.js';
@@ -23,6 +24,7 @@ export class CacheCore {
   /** The operations, once the hash functions have loaded, until the cache closes. */
   operations: Operations | undefined;
   private readonly ready: Promise<Operations>;
+  private readonly lifecycle = new Lifecycle();
   private closing: Promise<void> | undefined;
 
   /** @throws TypeError or RangeError when an option is invalid. */
@@ -41,7 +43,7 @@ export class CacheCore {
       this.ready = loadHasher().then((loaded) => this.makeOperations(loaded));
       this.ready.then(
         (operations) => {
-          if (this.closing === undefined) this.operations = operations;
+          if (!this.lifecycle.closed) this.operations = operations;
         },
         () => {}, // the calls waiting on `ready` get the error
       );
@@ -62,6 +64,7 @@ export class CacheCore {
       tokens,
       generations: new Generations(tokens, this.settings.tokenCacheTtlMs, this.settings.timeoutMs),
       policy: new FailurePolicy(this.settings.failOpen, this.settings.onError),
+      lifecycle: this.lifecycle,
     });
   }
 
@@ -72,21 +75,28 @@ export class CacheCore {
   }
 
   private later<T>(operation: CacheOperation, call: (operations: Operations) => Promise<T>): Promise<T> {
-    if (this.closing !== undefined) {
-      return Promise.reject(new CacheError('E_CLOSED', `${operation}() after close()`, { operation }));
-    }
-    return this.ready.then((operations) =>
-      this.closing === undefined ? call(operations) : this.later(operation, call),
-    );
+    if (this.lifecycle.closed) return Promise.reject(this.lifecycle.closedError(operation));
+    // Made before close(): it runs once the hash functions are ready, and close() waits for it
+    // (its callback was registered on `ready` before close()'s own).
+    return this.ready.then(call);
   }
 
-  /** Stops new calls, waits for the ones in flight, then closes the client if the cache created it. */
+  /**
+   * Stops new calls and loader writes at once, waits for the requests in flight (including calls
+   * made before the hash functions had loaded), then closes the client if the cache created it.
+   */
   close(): Promise<void> {
     this.operations = undefined;
-    this.closing ??= this.transport.idle().then(() => {
-      this.transport.close();
-      if (this.ownsClient) this.client.close();
-    });
+    this.lifecycle.close();
+    this.closing ??= this.ready
+      .then(
+        () => this.transport.idle(),
+        () => {},
+      )
+      .then(() => {
+        this.transport.close();
+        if (this.ownsClient) this.client.close();
+      });
     return this.closing;
   }
 }

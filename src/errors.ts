@@ -4,6 +4,8 @@
  * - `E_TIMEOUT`: the operation's deadline (`timeout`) passed before memcached answered.
  * - `E_CONNECTION`: the connection failed, was refused or was closed by the server.
  * - `E_SERVER`: memcached answered with an error status (out of memory, unknown command, …).
+ * - `E_PROTOCOL`: the peer sent bytes that are not a memcached reply to the request (not memcached,
+ *   or a corrupted stream); the connection is reset.
  * - `E_VALUE_TOO_LARGE`: memcached refused the item as larger than its item size limit (1 MB by default).
  * - `E_STALE_VALUE`: a write failed and the older value under that key could not be deleted either,
  *   so it may still be served until it expires.
@@ -15,6 +17,7 @@ export type CacheErrorCode =
   | 'E_TIMEOUT'
   | 'E_CONNECTION'
   | 'E_SERVER'
+  | 'E_PROTOCOL'
   | 'E_VALUE_TOO_LARGE'
   | 'E_STALE_VALUE'
   | 'E_CORRUPT_VALUE'

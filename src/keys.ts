@@ -39,14 +39,17 @@ export class KeySpace {
     private readonly hasher: Hasher,
   ) {}
 
-  /** The memcached key holding the token of the namespace level whose encoded path is given. */
-  tokenKey(encodedPath: string): string {
-    return `${this.prefix}:t:${this.hasher.h64(encodedPath)}`;
+  /**
+   * The digest of an encoded namespace path. It names the path's token key, and it is part of each
+   * of its data keys, so two namespaces never share data.
+   */
+  pathDigest(encodedPath: string): string {
+    return this.hasher.h64(encodedPath);
   }
 
-  /** The namespace's own digest, part of each data key so two namespaces never share data. */
-  namespaceHash(encodedPath: string): string {
-    return this.hasher.h64(encodedPath);
+  /** The memcached key holding the token of the namespace level whose {@link pathDigest} is given. */
+  tokenKey(pathDigest: string): string {
+    return `${this.prefix}:t:${pathDigest}`;
   }
 
   /** The generation of a path: its token for one level, else the digest of every level's token. */

@@ -4,7 +4,12 @@ import { describe } from './describe.js';
 
 /** A reply as memjs parses it (memjs/lib/memjs/utils.js `parseMessage`). */
 export interface MemjsResponse {
-  readonly header: { readonly status: number; readonly opaque: number };
+  readonly header: {
+    readonly magic: number;
+    readonly opcode: number;
+    readonly status: number;
+    readonly opaque: number;
+  };
   readonly val: Buffer;
 }
 

@@ -6,25 +6,35 @@ import { Level } from './tokens.js';
 export type Namespace = string | readonly string[];
 
 /**
- * How many namespaces a cache keeps derived state for. Older ones are derived again when used
- * (a few hashes); their token knowledge lives on while anything still refers to it.
+ * What a cache remembers of the namespaces it has seen is bounded by count and by (estimated) bytes,
+ * per map: 2,000 namespaces of 10 KB must not keep 40 MB alive, and neither may a few deep paths.
+ * Forgotten namespaces are derived again when used (a few hashes); their token knowledge lives on
+ * while anything still refers to it.
  */
 const MAX_REMEMBERED_NAMESPACES = 10_000;
+const MAX_REMEMBERED_BYTES = 16 * 1024 * 1024;
+/** A namespace larger than this is never remembered: deriving it again is cheaper than the memory. */
+const MAX_REMEMBERED_NAMESPACE_BYTES = MAX_REMEMBERED_BYTES / 64;
 
 /** @internal What is derived once per namespace: its levels, its digest, and the data-key head of its last generation. */
 export class NamespaceState {
   private headTokens = '';
   private head = '';
+  /** Looked up since the eviction clock last passed it: it gets a second chance (see {@link Remembered}). */
+  used = false;
 
   /**
+   * @param path - a frozen copy of the namespace's path.
    * @param levels - one per path prefix, outermost first; the last is the namespace itself.
    * @param hash - the digest of the encoded path.
+   * @param bytes - about how much memory remembering it keeps alive.
    */
   constructor(
     readonly path: readonly string[],
     readonly levels: readonly Level[],
     readonly hash: string,
     private readonly keys: KeySpace,
+    readonly bytes: number,
   ) {}
 
   /** The data-key head for the given tokens (one per level), computed once per generation. */
@@ -79,8 +89,8 @@ export class NamespaceState {
  * @internal
  */
 export class Namespaces {
-  private readonly byName = new Map<string, NamespaceState>();
-  private readonly byPath = new Map<string, NamespaceState>();
+  private readonly byName = new Remembered();
+  private readonly byPath = new Remembered();
   /**
    * Levels by token key, held weakly: a namespace handle may outlive the bounded maps above, and
    * a rotation must reach the very Level object it reads (tokenCacheTtl), so there is never more
@@ -103,62 +113,118 @@ export class Namespaces {
     if (typeof namespace === 'string') {
       const known = this.byName.get(namespace);
       if (known !== undefined) return known;
-      const state = this.derive(checkNamespace(namespace));
-      remember(this.byName, namespace, state);
+      const state = this.derive(checkNamespace(namespace), namespace);
+      this.byName.add(namespace, state);
       return state;
     }
+    // One reading of the array, into a copy: the lookup key and the derived state both come from
+    // it, so a getter, a hole or an own `toJSON` can never make them disagree.
     const path = checkNamespace(namespace);
     const encoded = encodePath(path);
     const known = this.byPath.get(encoded);
     if (known !== undefined) return known;
-    const state = this.derive(path.slice());
-    remember(this.byPath, encoded, state);
+    const state = this.derive(path, encoded);
+    this.byPath.add(encoded, state);
     return state;
   }
 
-  private derive(path: readonly string[]): NamespaceState {
-    const levels = path.map((_, index) => this.level(encodePath(path.slice(0, index + 1))));
-    return new NamespaceState(Object.freeze(path), levels, this.keys.namespaceHash(encodePath(path)), this.keys);
+  /** @internal How many namespaces and estimated bytes are remembered, for tests and diagnostics. */
+  remembered(): { readonly count: number; readonly bytes: number } {
+    return {
+      count: this.byName.count + this.byPath.count,
+      bytes: this.byName.bytes + this.byPath.bytes,
+    };
   }
 
-  private level(encodedPath: string): Level {
-    const tokenKey = this.keys.tokenKey(encodedPath);
+  private derive(path: readonly string[], lookupKey: string): NamespaceState {
+    // One digest per path prefix: it names the level's token key, and the last one is the namespace's.
+    const digests = path.map((_, index) => this.keys.pathDigest(encodePath(path.slice(0, index + 1))));
+    const levels = digests.map((digest) => this.level(this.keys.tokenKey(digest)));
+    // A string namespace is its own lookup key and only segment: counted once.
+    let bytes = 512 + 64 * levels.length + 2 * lookupKey.length;
+    if (lookupKey !== path[0]) for (const segment of path) bytes += 2 * segment.length;
+    return new NamespaceState(path, levels, digests[digests.length - 1] as string, this.keys, bytes);
+  }
+
+  private level(tokenKey: string): Level {
     const known = this.levels.get(tokenKey)?.deref();
     if (known !== undefined) return known;
-    const level = new Level(tokenKey, encodedPath);
+    const level = new Level(tokenKey);
     this.levels.set(tokenKey, new WeakRef(level));
     this.forgetLevel.register(level, tokenKey);
     return level;
   }
 }
 
-function remember(map: Map<string, NamespaceState>, key: string, state: NamespaceState): void {
-  if (map.size >= MAX_REMEMBERED_NAMESPACES) {
-    // Maps iterate in insertion order: drop the oldest.
-    map.delete(map.keys().next().value as string);
+/**
+ * A map of namespace states bounded by count and bytes, evicting by the CLOCK rule (an
+ * approximation of least recently used): a lookup only sets `used`, so hits stay one map read and
+ * one store, and eviction takes the oldest entry not used since the clock last passed it.
+ */
+class Remembered {
+  private readonly states = new Map<string, NamespaceState>();
+  bytes = 0;
+
+  get count(): number {
+    return this.states.size;
   }
-  map.set(key, state);
+
+  get(key: string): NamespaceState | undefined {
+    const state = this.states.get(key);
+    if (state !== undefined) state.used = true;
+    return state;
+  }
+
+  add(key: string, state: NamespaceState): void {
+    if (state.bytes > MAX_REMEMBERED_NAMESPACE_BYTES) return;
+    while (
+      this.states.size > 0 &&
+      (this.states.size >= MAX_REMEMBERED_NAMESPACES || this.bytes + state.bytes > MAX_REMEMBERED_BYTES)
+    ) {
+      this.evictOne();
+    }
+    this.states.set(key, state);
+    this.bytes += state.bytes;
+  }
+
+  private evictOne(): void {
+    // Maps iterate in insertion order: the front is the oldest. Each entry used since it was last
+    // looked at here moves to the back once, so this ends within one pass.
+    for (const [key, state] of this.states) {
+      this.states.delete(key);
+      if (state.used) {
+        state.used = false;
+        this.states.set(key, state);
+      } else {
+        this.bytes -= state.bytes;
+        return;
+      }
+    }
+  }
 }
 
 /**
- * The path of a namespace given as a string (a one-level path) or a path.
+ * The path of a namespace given as a string (a one-level path) or a path, as a fresh frozen array
+ * of strings read once from what was given (holes, getters and own properties are not followed twice).
  *
  * @throws TypeError when it is not a non-empty string or a non-empty array of non-empty strings.
  * @internal
  */
 export function checkNamespace(namespace: unknown): readonly string[] {
-  return checkPath(typeof namespace === 'string' ? [namespace] : namespace, namespace);
-}
-
-function checkPath(path: unknown, given: unknown): readonly string[] {
-  if (
-    !Array.isArray(path) ||
-    path.length === 0 ||
-    !path.every((segment) => typeof segment === 'string' && segment.length > 0)
-  ) {
-    throw new TypeError(
-      `Expected the namespace to be a non-empty string or a non-empty array of non-empty strings, got ${describe(given)}`,
-    );
+  if (typeof namespace === 'string' && namespace.length > 0) return Object.freeze([namespace]);
+  if (Array.isArray(namespace) && namespace.length > 0) {
+    const length = namespace.length;
+    const path: string[] = new Array(length);
+    let valid = true;
+    for (let index = 0; index < length && valid; index += 1) {
+      // A hole reads as undefined here (every() and forEach() would skip it).
+      const segment: unknown = namespace[index];
+      valid = typeof segment === 'string' && segment.length > 0;
+      path[index] = segment as string;
+    }
+    if (valid) return Object.freeze(path);
   }
-  return path;
+  throw new TypeError(
+    `Expected the namespace to be a non-empty string or a non-empty array of non-empty strings, got ${describe(namespace)}`,
+  );
 }

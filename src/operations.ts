@@ -6,6 +6,7 @@ import { toExpiry } from './expiry.js';
 import { type FailurePolicy, withOperation } from './failure-policy.js';
 import type { Generations } from './generation.js';
 import type { KeySpace } from './keys.js';
+import type { Lifecycle } from './lifecycle.js';
 import { type Namespace, NamespaceState, type Namespaces } from './namespaces.js';
 import type { SetOptions, Settings } from './options.js';
 import { ReadThrough } from './read-through.js';
@@ -21,6 +22,7 @@ export interface Context {
   readonly tokens: Tokens;
   readonly generations: Generations;
   readonly policy: FailurePolicy;
+  readonly lifecycle: Lifecycle;
 }
 
 /**

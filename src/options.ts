@@ -181,16 +181,46 @@ function checkPrefix(prefix: unknown): string {
   return prefix;
 }
 
+/**
+ * One server as memjs parses it: `[user:password@]host[:port]`, the port 1-65535 (memjs defaults a
+ * missing one to 11211). memjs splits on `:` and `@` without checking anything, so `host:abc` or
+ * `host:99999` would construct and then fail every call; they are refused here instead.
+ */
+const SERVER_PATTERN = /^(?:[^\s,@:]*(?::[^\s,@]*)?@)?[^\s,@:/]+(?::(\d{1,5}))?$/;
+
+function isServer(server: unknown): boolean {
+  if (typeof server !== 'string') return false;
+  const match = SERVER_PATTERN.exec(server);
+  if (match === null) return false;
+  const port = match[1] === undefined ? 11211 : Number(match[1]);
+  return port >= 1 && port <= 65535;
+}
+
+/**
+ * The servers as memjs takes them (`'a:1,b:2'`). Without `servers`, memjs reads the environment:
+ * that is checked too, so a bad variable fails at construction rather than on every call.
+ */
 function checkServers(servers: unknown): string | undefined {
-  if (servers === undefined) return undefined;
-  const list = typeof servers === 'string' ? servers.split(',') : servers;
-  if (
-    !Array.isArray(list) ||
-    list.length === 0 ||
-    !list.every((server) => typeof server === 'string' && /^[^\s,]+$/.test(server))
-  ) {
+  if (servers === undefined) {
+    for (const name of ['MEMCACHIER_SERVERS', 'MEMCACHE_SERVERS']) {
+      const value = process.env[name];
+      if (value) {
+        if (!value.split(',').every(isServer)) {
+          throw new TypeError(
+            `Expected $${name} (used because \`servers\` is not given) to be 'host:port,host:port', got ${describe(value)}`,
+          );
+        }
+        return undefined;
+      }
+    }
+    return undefined;
+  }
+  // Array.from reads each element once and turns holes into undefined (every() would skip them).
+  const list: unknown[] | undefined =
+    typeof servers === 'string' ? servers.split(',') : Array.isArray(servers) ? Array.from(servers) : undefined;
+  if (list === undefined || list.length === 0 || !list.every(isServer)) {
     throw new TypeError(
-      `Expected \`servers\` to be 'host:port,host:port' or an array of 'host:port', got ${describe(servers)}`,
+      `Expected \`servers\` to be 'host:port,host:port' or an array of 'host:port' (port 1-65535), got ${describe(servers)}`,
     );
   }
   return list.join(',');

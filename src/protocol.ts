@@ -32,6 +32,8 @@ export function statusName(status: number): string {
 
 const HEADER_LENGTH = 24;
 const REQUEST_MAGIC = 0x80;
+/** The first byte of every memcached binary-protocol response. */
+export const RESPONSE_MAGIC = 0x81;
 /** Flags and expiry, sent with set and add. */
 const STORE_EXTRAS_LENGTH = 8;
 

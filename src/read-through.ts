@@ -74,7 +74,12 @@ export class ReadThrough {
     // A loader may find nothing: `undefined` is returned, and nothing is cached.
     if (value === undefined) return Promise.resolve(value);
     const bytes = encodeValue(value);
-    const { transport, policy, settings } = this.context;
+    const { transport, policy, settings, lifecycle } = this.context;
+    if (lifecycle.closed) {
+      // close() waits for requests, not loaders: what finishes after it is returned, not written.
+      policy.report(lifecycle.closedError('getOrSet'));
+      return Promise.resolve(value);
+    }
     return new Promise<T>((resolve) => {
       storeData(transport, dataKey, bytes, expiry, now() + settings.timeoutMs, (error) => {
         if (error !== undefined) policy.report(withOperation(error, 'getOrSet'));

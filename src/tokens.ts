@@ -29,13 +29,11 @@ export class Level {
   lookup: TokenLookup | undefined = undefined;
 
   /**
-   * @param tokenKey - the memcached key of this level's token.
-   * @param encodedPath - the level's path, encoded; it seeds new tokens.
+   * @param tokenKey - the memcached key of this level's token. It names the prefix and the path (by
+   *   its digest) and seeds new tokens: a level keeps no copy of its path, which for deep paths of
+   *   long segments would make memory grow with the square of the depth.
    */
-  constructor(
-    readonly tokenKey: string,
-    readonly encodedPath: string,
-  ) {}
+  constructor(readonly tokenKey: string) {}
 
   /** Records a token read or written at `seenAt`, unless something newer is known already. */
   remember(token: string | undefined, seenAt: number, version: number): void {
@@ -99,7 +97,7 @@ class TokenLookup {
       this.finish(new CacheError('E_TOKEN', 'the namespace token kept vanishing while it was created'), '');
       return;
     }
-    const token = this.tokens.newToken(this.level.encodedPath);
+    const token = this.tokens.newToken(this.level.tokenKey);
     this.tokens.transport.store(
       opcode,
       this.level.tokenKey,
@@ -160,7 +158,7 @@ export class Tokens {
    * acknowledge the write: an invalidation never fails silently.
    */
   rotate(level: Level, deadline: number, callback: (error: CacheError | undefined) => void): void {
-    const token = this.newToken(level.encodedPath);
+    const token = this.newToken(level.tokenKey);
     level.version += 1;
     this.transport.store(
       Opcode.Set,
@@ -181,12 +179,13 @@ export class Tokens {
   }
 
   /**
-   * A token nobody has seen before: xxh64 of the path, the wall-clock time and 64 random bits, so
-   * that two machines, a skewed clock or two rotations in one millisecond never repeat one.
+   * A token nobody has seen before: xxh64 of the level's token key (prefix and path digest), the
+   * wall-clock time and 64 random bits, so that two machines, a skewed clock or two rotations in one
+   * millisecond never repeat one.
    */
-  newToken(encodedPath: string): string {
+  newToken(tokenKey: string): string {
     const random = randomBytes(8).toString('hex');
-    return this.hasher.h64(`${encodedPath}\n${Date.now()}\n${random}`);
+    return this.hasher.h64(`${tokenKey}\n${Date.now()}\n${random}`);
   }
 
   /** The expiry field for token writes. */

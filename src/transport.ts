@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { CacheError, toCacheError } from './errors.js';
 import type { MemjsClient, MemjsResponse, MemjsServer } from './memjs-client.js';
-import { encodeKeyRequest, encodeStoreRequest, Opcode } from './protocol.js';
+import { encodeKeyRequest, encodeStoreRequest, Opcode, RESPONSE_MAGIC } from './protocol.js';
 
 /**
  * Receives a request's outcome: a memcached status and value, or an error (then `status` is -1).
@@ -55,6 +55,8 @@ class Request {
    */
   constructor(
     readonly seq: number,
+    /** What a reply must echo: memcached answers each request with its own opcode. */
+    private readonly opcode: Opcode,
     public bytes: Buffer | undefined,
     readonly deadline: number,
     private readonly callback: ReplyCallback,
@@ -65,7 +67,19 @@ class Request {
   answer(reply: unknown): void {
     this.answered = true;
     if (isResponse(reply)) {
-      this.settle(undefined, reply.header.status, reply.val);
+      const { magic, opcode } = reply.header;
+      if (magic === RESPONSE_MAGIC && opcode === this.opcode) {
+        this.settle(undefined, reply.header.status, reply.val);
+      } else {
+        // Not memcached answering this request (an echo, another protocol, a desynchronised
+        // stream): never an acknowledgement. Nothing later on this connection can be trusted either.
+        const error = new CacheError(
+          'E_PROTOCOL',
+          `memcached ${this.connection.server.host}:${this.connection.server.port} sent a reply that does not answer the request (magic 0x${magic.toString(16)}, opcode 0x${opcode.toString(16)}, expected 0x${RESPONSE_MAGIC.toString(16)} and 0x${this.opcode.toString(16)})`,
+        );
+        this.settle(error, -1, EMPTY);
+        this.connection.reset(error);
+      }
     } else {
       const error = toCacheError(reply);
       if (this.retryKey !== undefined && !this.done && error.code === 'E_CONNECTION' && now() < this.deadline) {
@@ -241,7 +255,8 @@ class Connection {
     }
   }
 
-  private reset(error: CacheError): void {
+  /** Fails every request on the connection with `error` and starts a new socket for the next ones. */
+  reset(error: CacheError): void {
     // memjs fails every callback registered on the server (ours answer with `error`) and destroys
     // its socket; retiring the socket keeps the next one from being clobbered by its `close`.
     this.server.error(error);
@@ -368,7 +383,7 @@ export class Transport {
       this.lastServer = server;
       this.lastConnection = connection;
     }
-    if (connection.enqueue(new Request(seq, bytes, deadline, callback, connection, retryKey))) {
+    if (connection.enqueue(new Request(seq, bytes[1] as Opcode, bytes, deadline, callback, connection, retryKey))) {
       this.write([connection]);
     } else {
       this.markDirty(connection);

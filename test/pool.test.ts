@@ -21,7 +21,7 @@ const idsOf = (servers: readonly MemcachedServer[]) => servers.map((server) => s
 /** The memcached data keys of `keys` in a one-level namespace, as the cache computes them. */
 async function dataKeysOf(prefix: string, namespace: string, token: string, keys: readonly string[]) {
   const space = new KeySpace(prefix, await loadHasher());
-  const head = space.dataKeyHead(space.namespaceHash(encodePath([namespace])), token);
+  const head = space.dataKeyHead(space.pathDigest(encodePath([namespace])), token);
   return keys.map((key) => head + space.keyHash(key));
 }
 
@@ -29,7 +29,7 @@ async function dataKeysOf(prefix: string, namespace: string, token: string, keys
 async function namespaceStayingOn(prefix: string, accept: (tokenKey: string) => boolean): Promise<string> {
   const space = new KeySpace(prefix, await loadHasher());
   for (let candidate = 0; ; candidate += 1) {
-    if (accept(space.tokenKey(encodePath([`ns-${candidate}`])))) return `ns-${candidate}`;
+    if (accept(space.tokenKey(space.pathDigest(encodePath([`ns-${candidate}`]))))) return `ns-${candidate}`;
   }
 }
 
@@ -86,7 +86,7 @@ describe('a pool of memcached servers', () => {
     const inspector = rawClient(ids.join(','));
     useConsistentHashing(inspector);
     const space = new KeySpace(prefix, await loadHasher());
-    const token = String((await inspector.get(space.tokenKey(encodePath([namespace])))).value);
+    const token = String((await inspector.get(space.tokenKey(space.pathDigest(encodePath([namespace]))))).value);
     const dataKeys = await dataKeysOf(prefix, namespace, token, keys);
     const onLiveServers = keys.filter((_, index) => mapping(dataKeys[index] as string) !== 2);
     expect(onLiveServers.length).toBeGreaterThan(40);
@@ -135,7 +135,7 @@ describe('a pool of memcached servers', () => {
     const inspector = memjs.Client.create(ids.join(','), { logger: { log() {} } });
     useConsistentHashing(inspector);
     const space = new KeySpace(prefix, await loadHasher());
-    const token = String((await inspector.get(space.tokenKey(encodePath([namespace])))).value);
+    const token = String((await inspector.get(space.tokenKey(space.pathDigest(encodePath([namespace]))))).value);
     inspector.close();
     const dataKeys = await dataKeysOf(prefix, namespace, token, keys);
     const moduloMoved = dataKeys.filter((key) => memjsModulo(key, 3) !== memjsModulo(key, 4)).length / keys.length;

@@ -10,7 +10,8 @@ import { privateMemcached } from './support/servers.js';
 import { OPCODE_NAMES, spyOnWrites } from './support/wire.js';
 
 async function tokenKeyOf(prefix: string, path: readonly string[]): Promise<string> {
-  return new KeySpace(prefix, await loadHasher()).tokenKey(encodePath(path));
+  const space = new KeySpace(prefix, await loadHasher());
+  return space.tokenKey(space.pathDigest(encodePath(path)));
 }
 
 describe('token protocol', () => {

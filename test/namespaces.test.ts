@@ -1,0 +1,82 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { loadHasher } from '../src/hash.js';
+import { KeySpace } from '../src/keys.js';
+import { Namespaces } from '../src/namespaces.js';
+
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+/** Heap in use after a full collection, once finalizers (which forget dead Levels) have run. */
+async function heapAfterGc(): Promise<number> {
+  collectGarbage();
+  await new Promise((resolve) => setImmediate(resolve));
+  collectGarbage();
+  return process.memoryUsage().heapUsed;
+}
+
+async function namespaces(): Promise<Namespaces> {
+  return new Namespaces(new KeySpace('mem', await loadHasher()));
+}
+
+describe('remembered namespaces', () => {
+  // scripts/namespace-memory.ts measures 100k namespaces through a real cache; this is its quick twin.
+  it('stay bounded in bytes for 20k namespaces of 10 KB each', async () => {
+    const remembered = await namespaces();
+    const before = await heapAfterGc();
+    const padding = 'x'.repeat(10 * 1024);
+    for (let index = 0; index < 20_000; index += 1) {
+      remembered.of(`${index}:${padding}`);
+      if (index % 2 === 0) remembered.of([`${index}`, padding]);
+    }
+    const grown = (await heapAfterGc()) - before;
+    const { count, bytes } = remembered.remembered();
+    // Two maps of 16 MiB estimated each; unbounded, this would keep ~300 MB alive.
+    expect(bytes).toBeLessThanOrEqual(32 * 1024 * 1024);
+    expect(count).toBeGreaterThan(100);
+    expect(grown).toBeLessThan(48 * 1024 * 1024);
+  });
+
+  it('keeps hot namespaces while cold ones stream through (least recently used goes first)', async () => {
+    const remembered = await namespaces();
+    const hot = remembered.of('hot');
+    const hotPath = remembered.of(['tenant', 'hot']);
+    for (let index = 0; index < 25_000; index += 1) {
+      remembered.of(`cold:${index}`);
+      remembered.of(['tenant', `cold:${index}`]);
+      if (index % 1000 === 0) {
+        expect(remembered.of('hot')).toBe(hot);
+        expect(remembered.of(['tenant', 'hot'])).toBe(hotPath);
+      }
+    }
+    expect(remembered.remembered().count).toBeLessThanOrEqual(20_000);
+    // Cold ones were forgotten: deriving one again gives a new state.
+    const cold = remembered.of('cold:0');
+    expect(remembered.of('cold:0')).toBe(cold);
+  });
+
+  it('never remembers a namespace too large to be worth it, and derives it the same way again', async () => {
+    const remembered = await namespaces();
+    const huge = 'y'.repeat(1024 * 1024);
+    const first = remembered.of(huge);
+    const second = remembered.of(huge);
+    expect(second).not.toBe(first);
+    expect(second.hash).toBe(first.hash);
+    expect(second.levels[0]).toBe(first.levels[0]); // one live Level per token key
+    expect(remembered.remembered()).toEqual({ count: 0, bytes: 0 });
+  });
+
+  it('keeps memory linear in depth for deep paths of long segments', async () => {
+    const remembered = await namespaces();
+    const segment = 'z'.repeat(2048);
+    const before = await heapAfterGc();
+    const states = Array.from({ length: 5 }, (_, index) =>
+      remembered.of(Array.from({ length: 200 }, (__, level) => `${index}.${level}.${segment}`)),
+    );
+    const grown = (await heapAfterGc()) - before;
+    // 5 paths of 200 x 2 KB segments: ~2 MB of segments; keeping every prefix's encoding, ~200 MB.
+    expect(grown).toBeLessThan(24 * 1024 * 1024);
+    expect(states.every((state) => state.levels.length === 200)).toBe(true);
+  });
+});
