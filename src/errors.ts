@@ -61,7 +61,7 @@ export class CacheError extends Error {
   }
 }
 
-/** Wraps anything thrown by memjs or a socket into a {@link CacheError}, keeping CacheErrors as they are. */
+/** @internal Wraps anything thrown by memjs or a socket into a {@link CacheError}, keeping CacheErrors as they are. */
 export function toCacheError(error: unknown): CacheError {
   if (error instanceof CacheError) return error;
   const message = error instanceof Error ? error.message : String(error);
