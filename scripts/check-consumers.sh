@@ -2,8 +2,9 @@
 # `npm run check:consumers`: installs the packed package into a scratch project under /tmp, as a user
 # would, and runs it against a throwaway memcached on 127.0.0.1 from
 #   - plain ES modules and plain CommonJS (which must get the CommonJS build);
-#   - TypeScript under `nodenext` (ESM and CJS files), `node16` (CJS) and `bundler`: strict,
-#     skipLibCheck off, and without @types/node, so the public declarations must not need Node.
+#   - TypeScript under `nodenext` (ESM and CJS files), `node16`, `node18` and `node10` (CJS files)
+#     and `bundler`: strict, skipLibCheck off, and without @types/node, so the public declarations
+#     must not need Node.
 # Usage: scripts/check-consumers.sh [tarball]   (packs the package when no tarball is given)
 # Needs the npm registry (memjs, xxhash-wasm and keyv are installed from it; npm's cache is reused).
 set -euo pipefail
@@ -55,6 +56,8 @@ JSON
 compile ts-nodenext NodeNext NodeNext exercise.ts
 compile ts-nodenext-cjs NodeNext NodeNext exercise.cts
 compile ts-node16-cjs Node16 Node16 exercise.cts
+compile ts-node18-cjs Node18 Node16 exercise.cts
+compile ts-node10-cjs CommonJS Node10 exercise.cts
 compile ts-bundler ESNext Bundler exercise.ts
 
 if [ -z "${MEMCACHED_SERVERS:-}" ]; then
@@ -79,5 +82,7 @@ if [ -s cjs.stderr ]; then cat cjs.stderr >&2; echo "[consumers] CommonJS printe
 CONSUMER=ts-nodenext node ts-nodenext/out/exercise.js
 CONSUMER=ts-nodenext-cjs node ts-nodenext-cjs/out/exercise.cjs
 CONSUMER=ts-node16-cjs node ts-node16-cjs/out/exercise.cjs
+CONSUMER=ts-node18-cjs node ts-node18-cjs/out/exercise.cjs
+CONSUMER=ts-node10-cjs node ts-node10-cjs/out/exercise.cjs
 CONSUMER=ts-bundler node ts-bundler/out/exercise.js
 echo "[consumers] all consumers ran"
