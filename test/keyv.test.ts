@@ -140,5 +140,6 @@ describe('NamespacedKeyvStore', () => {
   it('refuses an invalid default namespace or cache option at construction', () => {
     expect(() => new NamespacedKeyvStore(makeCache(), { defaultNamespace: '' })).toThrow(TypeError);
     expect(() => new NamespacedKeyvStore({ servers, ttl: -1 })).toThrow(RangeError);
+    expect(() => new NamespacedKeyvStore({ servers, onError: 'log' as never })).toThrow('`onError`');
   });
 });

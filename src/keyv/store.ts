@@ -70,18 +70,7 @@ export class NamespacedKeyvStore {
     // Told apart by shape, not instanceof: a cache from the package's other build (ESM or
     // CommonJS) is a different class, yet a cache.
     this.ownsCache = !isCache(cache);
-    if (isCache(cache)) {
-      this.cache = cache;
-    } else {
-      const { onError } = cache;
-      this.cache = new NamespacedCache({
-        ...cache,
-        onError: (error) => {
-          onError?.(error);
-          this.listeners.emit(error);
-        },
-      });
-    }
+    this.cache = isCache(cache) ? cache : new NamespacedCache(alsoEmitting(cache, this.listeners));
     this.opts = { defaultNamespace: options.defaultNamespace ?? 'keyv' };
     this.handle = this.cache.namespace(this.opts.defaultNamespace);
   }
@@ -112,7 +101,11 @@ export class NamespacedKeyvStore {
     return own.map((key) => hits.get(key));
   }
 
-  /** Whether the key holds a value. */
+  /**
+   * Whether the key holds a value, as memcached sees it: its expiry is whole seconds, rounded up, so
+   * for up to about a second past a Keyv TTL that is not whole seconds, `has` may still say `true`
+   * while Keyv's `get`, which checks its exact `expires`, misses.
+   */
   async has(key: string): Promise<boolean> {
     return (await this.handle.get(this.keyOf(key))) !== undefined;
   }
@@ -201,6 +194,20 @@ export class NamespacedKeyvStore {
 
 function isCache(cache: NamespacedCache | NamespacedCacheOptions): cache is NamespacedCache {
   return typeof (cache as Partial<NamespacedCache>).deleteNamespace === 'function';
+}
+
+/** The options with an `onError` that also emits to the store's listeners. */
+function alsoEmitting(options: NamespacedCacheOptions, listeners: ErrorListeners): NamespacedCacheOptions {
+  const { onError } = options;
+  // Anything but a function or nothing goes to the cache as it came, for it to refuse.
+  if (onError !== undefined && typeof onError !== 'function') return options;
+  return {
+    ...options,
+    onError: (error) => {
+      onError?.(error);
+      listeners.emit(error);
+    },
+  };
 }
 
 function writeOptions(ttl: number | undefined): SetOptions | undefined {
