@@ -7,9 +7,12 @@ export type { Namespace } from './namespaces.js';
 export type {
   ClientOption,
   CommonOptions,
+  FreshnessOptions,
+  GetOrSetOptions,
   MemjsClientLike,
   NamespacedCacheOptions,
   ServersOption,
   SetOptions,
 } from './options.js';
 export { useConsistentHashing } from './pool.js';
+export type { Loader, LoaderContext } from './read-through/loader.js';
