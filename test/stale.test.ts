@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NamespacedCache, type NamespacedCacheOptions } from '../src/index.js';
 import { Opcode } from '../src/protocol.js';
 import { errorLog, makeCache, randomPrefix, rawClient } from './support/cache.js';
+import { privateMemcached } from './support/servers.js';
 import { spyOnWrites } from './support/wire.js';
 
 /** Moves this process's wall clock (what freshness is measured on) `ms` ahead. */
@@ -188,5 +189,45 @@ describe('the loader and its fleet lock', () => {
     expect(() => new NamespacedCache({ lockWait: 'long' } as never)).toThrow(TypeError);
     expect(written.requests()).toEqual([]);
     await cache.close();
+  });
+});
+
+describe('waiting for another process to load', () => {
+  it('sends nothing more once the cache closes, even while close() still waits, and returns the value unwritten', async () => {
+    const server = await privateMemcached();
+    const prefix = randomPrefix();
+    const holder = new NamespacedCache({ servers: server.servers, prefix });
+    let releaseHolder: ((value: string) => void) | undefined;
+    const holding = holder.getOrSet(
+      'product',
+      'guitar',
+      () => new Promise<string>((resolve) => (releaseHolder = resolve)),
+    );
+    // The holder has the lock once its loader runs.
+    await vi.waitFor(() => expect(releaseHolder).toBeDefined());
+    const client = rawClient(server.servers);
+    const log = errorLog();
+    const waiter = new NamespacedCache({ client, prefix, onError: log.onError, lockWait: 30, timeout: 1 });
+    const written = spyOnWrites(client);
+    const waiting = waiter.getOrSet('product', 'guitar', () => 'loaded by the waiter');
+    // The waiter lost the lock and is polling it.
+    await vi.waitFor(() =>
+      expect(written.requests().filter((request) => request.key.includes(':l:')).length).toBeGreaterThan(2),
+    );
+    // A request left in flight on a frozen server keeps close() waiting for up to its 1 s deadline.
+    await server.pause();
+    const inFlight = waiter.get('product', 'other');
+    const closing = waiter.close();
+    written.clear();
+    expect(await waiting).toBe('loaded by the waiter');
+    await closing;
+    expect(written.requests().filter((request) => request.key.includes(':l:'))).toEqual([]);
+    expect(written.requests().every((request) => request.opcode === Opcode.Get)).toBe(true);
+    expect(log.errors.map((error) => error.code)).toContain('E_CLOSED');
+    await inFlight;
+    server.resume();
+    releaseHolder?.('loaded by the holder');
+    expect(await holding).toBe('loaded by the holder');
+    await holder.close();
   });
 });
