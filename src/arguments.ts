@@ -1,6 +1,8 @@
 import { describe } from './describe.js';
-import { checkTtl } from './expiry.js';
-import type { SetOptions } from './options.js';
+import { FRESHNESS_OPTIONS, type Freshness, freshnessOf } from './freshness.js';
+import type { Settings } from './options.js';
+import type { Loader } from './read-through/loader.js';
+import { LOCKING_OPTIONS, type Locking, lockingOf } from './read-through/locking.js';
 
 /**
  * Starts a call: a throw while checking its arguments becomes a rejected promise, and nothing is sent.
@@ -21,20 +23,42 @@ export function checkKey(key: unknown): string {
   return key;
 }
 
-/**
- * The TTL of one write, in whole seconds: `options.ttl` if given, else the cache's default.
- *
- * @throws TypeError or RangeError for options that are not an object or a TTL that is not valid.
- */
-export function ttlOf(options: SetOptions | undefined, defaultTtl: number): number {
-  if (options === undefined) return defaultTtl;
+const WRITE_OPTIONS: ReadonlySet<string> = new Set(FRESHNESS_OPTIONS);
+const GET_OR_SET_OPTIONS: ReadonlySet<string> = new Set([...FRESHNESS_OPTIONS, ...LOCKING_OPTIONS]);
+
+/** The options object of a call, with every field name checked against `known`. */
+function optionsRecord(options: unknown, known: ReadonlySet<string>, call: string): Readonly<Record<string, unknown>> {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`Expected options to be an object like { ttl: 60 }, got ${describe(options)}`);
   }
   for (const name of Object.keys(options)) {
-    if (name !== 'ttl') throw new TypeError(`Unknown option \`${name}\`; a write takes only \`ttl\``);
+    if (!known.has(name)) throw new TypeError(`Unknown option \`${name}\`; ${call} takes ${[...known].join(', ')}`);
   }
-  return options.ttl === undefined ? defaultTtl : checkTtl('ttl', options.ttl);
+  return options as Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The freshness of one write (`set`, `setMulti`): its options over the cache's defaults.
+ *
+ * @throws TypeError or RangeError for options that are not an object, unknown or invalid.
+ */
+export function writeOptionsOf(options: unknown, settings: Settings): Freshness {
+  if (options === undefined) return settings.freshness;
+  return freshnessOf(optionsRecord(options, WRITE_OPTIONS, 'a write'), settings.freshness);
+}
+
+/**
+ * The freshness and locking of one `getOrSet`: its options over the cache's defaults.
+ *
+ * @throws TypeError or RangeError for options that are not an object, unknown or invalid.
+ */
+export function getOrSetOptionsOf(
+  options: unknown,
+  settings: Settings,
+): { readonly freshness: Freshness; readonly locking: Locking } {
+  if (options === undefined) return settings;
+  const record = optionsRecord(options, GET_OR_SET_OPTIONS, 'getOrSet');
+  return { freshness: freshnessOf(record, settings.freshness), locking: lockingOf(record, settings.locking) };
 }
 
 /**
@@ -86,9 +110,9 @@ export function entriesOf<V>(entries: Entries<V>): Map<string, V> {
 /**
  * @throws TypeError when `loader` is not a function.
  */
-export function checkLoader<R>(loader: unknown): () => R {
+export function checkLoader(loader: unknown): Loader<unknown> {
   if (typeof loader !== 'function') {
     throw new TypeError(`Expected \`loader\` to be a function returning the value, got ${describe(loader)}`);
   }
-  return loader as () => R;
+  return loader as Loader<unknown>;
 }

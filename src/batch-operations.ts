@@ -1,11 +1,12 @@
-import { checkKeys, type Entries, entriesOf, rejectingThrows, ttlOf } from './arguments.js';
+import { checkKeys, type Entries, entriesOf, rejectingThrows, writeOptionsOf } from './arguments.js';
 import { encodeValue } from './codec.js';
+import type { Context } from './context.js';
 import { decodeData, deleteData, readData, storeData } from './data-requests.js';
 import { CacheError } from './errors.js';
-import { toExpiry } from './expiry.js';
 import { withOperation } from './failure-policy.js';
+import { planWrite, staleFor, type WritePlan } from './freshness.js';
 import type { Namespace, NamespaceState } from './namespaces.js';
-import type { Context, Operations } from './operations.js';
+import type { Operations } from './operations.js';
 import type { SetOptions } from './options.js';
 
 /**
@@ -42,7 +43,9 @@ export class BatchOperations {
           // In the order of `keys`, not of the replies.
           for (const key of hashes.keys()) {
             const bytes = found?.get(key);
-            const value = bytes === undefined ? undefined : decodeData(policy, 'getMulti', bytes);
+            // As for get: a value past its fresh ttl is a miss.
+            const value =
+              bytes === undefined || staleFor(bytes) >= 0 ? undefined : decodeData(policy, 'getMulti', bytes);
             if (value !== undefined) values.set(key, value as T);
           }
           if (error !== undefined) policy.fail('getMulti', error, values, resolve, reject);
@@ -56,15 +59,19 @@ export class BatchOperations {
     const { transport, keys, generations, policy, settings } = this.context;
     return rejectingThrows(() => {
       const state = this.operations.stateOf(namespace);
-      const encoded = new Map<string, Buffer>();
-      for (const [key, value] of entriesOf(entries)) encoded.set(keys.keyHash(key), encodeValue(value));
-      const expiry = toExpiry(ttlOf(options, settings.ttl));
+      const freshness = writeOptionsOf(options, settings);
+      // A plan per key: with ttlJitter, keys written together must not expire together.
+      const encoded = new Map<string, { readonly bytes: Buffer; readonly plan: WritePlan }>();
+      for (const [key, value] of entriesOf(entries)) {
+        const plan = planWrite(freshness);
+        encoded.set(keys.keyHash(key), { bytes: encodeValue(value, plan.freshUntil), plan });
+      }
       return generations.call<boolean, boolean>(
         state,
         (head, deadline, done) =>
           forEachRequest(
             encoded,
-            (hash, bytes, settle) => storeData(transport, head + hash, bytes, expiry, deadline, settle),
+            (hash, { bytes, plan }, settle) => storeData(transport, head + hash, bytes, plan.expiry, deadline, settle),
             (error, failures) => done(error && summarise(error, failures, encoded.size, 'stored'), true),
           ),
         (error, _stored, _head, resolve, reject) => {

@@ -8,6 +8,14 @@ import { describe } from './describe.js';
 const MAGIC = 0xf5;
 const VERSION = 1;
 const HEADER_LENGTH = 3;
+/**
+ * The type byte's low five bits are the type; its high bits are flags for optional fields. 0x40: the
+ * value carries its fresh-until time (8 bytes, the writer's wall-clock ms, float64 BE) right after
+ * the header, written only when the writer allows stale reads (see read-through/freshness.ts).
+ */
+const TYPE_MASK = 0x1f;
+const FRESH_UNTIL_FLAG = 0x40;
+const FRESH_UNTIL_LENGTH = 8;
 
 const Type = {
   String: 1,
@@ -54,23 +62,24 @@ export type Storable<T> = T extends Unstorable ? never : T;
  */
 export type StorableLoad<R> = [Extract<Awaited<R>, Exclude<Unstorable, undefined>>] extends [never] ? unknown : never;
 
-function header(type: Type, payloadLength: number): Buffer {
-  const bytes = Buffer.allocUnsafe(HEADER_LENGTH + payloadLength);
+/** A buffer for a value whose payload starts at `start`, with the header written. */
+function header(type: Type, payloadLength: number, start: number): Buffer {
+  const bytes = Buffer.allocUnsafe(start + payloadLength);
   bytes[0] = MAGIC;
   bytes[1] = VERSION;
   bytes[2] = type;
   return bytes;
 }
 
-function withPayload(type: Type, payload: Uint8Array): Buffer {
-  const bytes = header(type, payload.length);
-  bytes.set(payload, HEADER_LENGTH);
+function withPayload(type: Type, payload: Uint8Array, start: number): Buffer {
+  const bytes = header(type, payload.length, start);
+  bytes.set(payload, start);
   return bytes;
 }
 
-function encodeString(type: Type, text: string, encoding: 'utf8' | 'utf16le'): Buffer {
-  const bytes = header(type, Buffer.byteLength(text, encoding));
-  bytes.write(text, HEADER_LENGTH, encoding);
+function encodeString(type: Type, text: string, encoding: 'utf8' | 'utf16le', start: number): Buffer {
+  const bytes = header(type, Buffer.byteLength(text, encoding), start);
+  bytes.write(text, start, encoding);
   return bytes;
 }
 
@@ -80,30 +89,40 @@ function isPlainObject(value: object): boolean {
 }
 
 /**
- * Encodes a value with its header.
+ * Encodes a value with its header and, when `freshUntil` is given, the wall-clock time (ms) after
+ * which readers treat it as stale.
  *
  * @throws TypeError for `undefined`, functions, symbols, BigInt, cyclic structures and objects that
  * are not plain objects, arrays, Buffers or Uint8Arrays (a Map or a Date would not come back as one).
  * @internal
  */
-export function encodeValue(value: unknown): Buffer {
+export function encodeValue(value: unknown, freshUntil?: number): Buffer {
+  if (freshUntil === undefined) return encodePayload(value, HEADER_LENGTH);
+  const bytes = encodePayload(value, HEADER_LENGTH + FRESH_UNTIL_LENGTH);
+  bytes[2] = (bytes[2] as number) | FRESH_UNTIL_FLAG;
+  bytes.writeDoubleBE(freshUntil, HEADER_LENGTH);
+  return bytes;
+}
+
+/** The value's bytes, its payload starting at `start` (room before it for optional fields). */
+function encodePayload(value: unknown, start: number): Buffer {
   switch (typeof value) {
     case 'string':
       return value.isWellFormed()
-        ? encodeString(Type.String, value, 'utf8')
-        : encodeString(Type.Utf16String, value, 'utf16le');
+        ? encodeString(Type.String, value, 'utf8', start)
+        : encodeString(Type.Utf16String, value, 'utf16le', start);
     case 'number': {
-      const bytes = header(Type.Number, 8);
-      bytes.writeDoubleBE(value, HEADER_LENGTH);
+      const bytes = header(Type.Number, 8, start);
+      bytes.writeDoubleBE(value, start);
       return bytes;
     }
     case 'boolean':
-      return header(value ? Type.True : Type.False, 0);
+      return header(value ? Type.True : Type.False, 0, start);
     case 'object':
-      if (value === null) return header(Type.Null, 0);
-      if (Buffer.isBuffer(value)) return withPayload(Type.Buffer, value);
-      if (value instanceof Uint8Array) return withPayload(Type.Uint8Array, value);
-      if (Array.isArray(value) || isPlainObject(value)) return encodeString(Type.Json, toJson(value), 'utf8');
+      if (value === null) return header(Type.Null, 0, start);
+      if (Buffer.isBuffer(value)) return withPayload(Type.Buffer, value, start);
+      if (value instanceof Uint8Array) return withPayload(Type.Uint8Array, value, start);
+      if (Array.isArray(value) || isPlainObject(value)) return encodeString(Type.Json, toJson(value), 'utf8', start);
       break;
   }
   throw new TypeError(
@@ -124,17 +143,31 @@ function toJson(value: object): string {
   return json;
 }
 
+/**
+ * @internal The wall-clock time (ms) after which a value written by {@link encodeValue} is stale, or
+ * `Infinity` when it carries none (it is fresh until memcached expires it).
+ */
+export function freshUntilOf(bytes: Buffer): number {
+  return bytes.length >= HEADER_LENGTH + FRESH_UNTIL_LENGTH && ((bytes[2] as number) & FRESH_UNTIL_FLAG) !== 0
+    ? bytes.readDoubleBE(HEADER_LENGTH)
+    : Number.POSITIVE_INFINITY;
+}
+
 /** @internal Decodes bytes written by {@link encodeValue}; anything else gives {@link UNDECODABLE}. */
 export function decodeValue(bytes: Buffer): unknown {
   if (bytes.length < HEADER_LENGTH || bytes[0] !== MAGIC || bytes[1] !== VERSION) return UNDECODABLE;
-  const length = bytes.length - HEADER_LENGTH;
-  switch (bytes[2]) {
+  const flags = (bytes[2] as number) & ~TYPE_MASK;
+  if (flags !== 0 && flags !== FRESH_UNTIL_FLAG) return UNDECODABLE;
+  const start = flags === 0 ? HEADER_LENGTH : HEADER_LENGTH + FRESH_UNTIL_LENGTH;
+  const length = bytes.length - start;
+  if (length < 0) return UNDECODABLE;
+  switch ((bytes[2] as number) & TYPE_MASK) {
     case Type.String:
-      return bytes.toString('utf8', HEADER_LENGTH);
+      return bytes.toString('utf8', start);
     case Type.Utf16String:
-      return length % 2 === 0 ? bytes.toString('utf16le', HEADER_LENGTH) : UNDECODABLE;
+      return length % 2 === 0 ? bytes.toString('utf16le', start) : UNDECODABLE;
     case Type.Number:
-      return length === 8 ? bytes.readDoubleBE(HEADER_LENGTH) : UNDECODABLE;
+      return length === 8 ? bytes.readDoubleBE(start) : UNDECODABLE;
     case Type.True:
       return length === 0 ? true : UNDECODABLE;
     case Type.False:
@@ -143,15 +176,15 @@ export function decodeValue(bytes: Buffer): unknown {
       return length === 0 ? null : UNDECODABLE;
     case Type.Json:
       try {
-        return JSON.parse(bytes.toString('utf8', HEADER_LENGTH));
+        return JSON.parse(bytes.toString('utf8', start));
       } catch {
         return UNDECODABLE;
       }
     // Copies: the reply is a view into memjs' read buffer, which must not be kept alive or shared.
     case Type.Buffer:
-      return Buffer.from(bytes.subarray(HEADER_LENGTH));
+      return Buffer.from(bytes.subarray(start));
     case Type.Uint8Array:
-      return new Uint8Array(bytes.subarray(HEADER_LENGTH));
+      return new Uint8Array(bytes.subarray(start));
     default:
       return UNDECODABLE;
   }

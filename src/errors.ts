@@ -11,6 +11,10 @@
  *   so it may still be served until it expires.
  * - `E_CORRUPT_VALUE`: the stored bytes are not a value this library wrote; the read counts as a miss.
  * - `E_TOKEN`: the namespace's generation token could not be resolved.
+ * - `E_LOADER`: a `getOrSet` loader failed where nobody could be told by a rejection (a background
+ *   refresh), or a stale value was served instead (`staleIfError`); the loader's error is the `cause`.
+ * - `E_LOCK_EXPIRED`: the reason a loader's `signal` aborts when its fleet lock ran out (others may
+ *   be loading too by then).
  * - `E_CLOSED`: the cache was closed.
  */
 export type CacheErrorCode =
@@ -22,6 +26,8 @@ export type CacheErrorCode =
   | 'E_STALE_VALUE'
   | 'E_CORRUPT_VALUE'
   | 'E_TOKEN'
+  | 'E_LOADER'
+  | 'E_LOCK_EXPIRED'
   | 'E_CLOSED';
 
 /** The public operation an error belongs to. */

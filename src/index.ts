@@ -11,9 +11,20 @@ export type { Namespace } from './namespaces.js';
 export type {
   ClientOption,
   CommonOptions,
+  FreshnessOptions,
+  GetOrSetOptions,
   MemjsClientLike,
   NamespacedCacheOptions,
   ServersOption,
   SetOptions,
 } from './options.js';
 export { useConsistentHashing } from './pool.js';
+export type { Loader, LoaderContext } from './read-through/loader.js';
+
+declare global {
+  /**
+   * `LoaderContext.signal` is an `AbortSignal`, a global of Node's types and of the DOM's. This empty
+   * declaration merges with either, and lets the declarations compile where neither is loaded.
+   */
+  interface AbortSignal {}
+}

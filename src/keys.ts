@@ -62,6 +62,15 @@ export class KeySpace {
     return `${this.prefix}:${namespaceHash}:${generation}:`;
   }
 
+  /**
+   * The key of a data key's fleet lock (read-through/fleet-lock.ts). The data key itself plus a
+   * suffix could pass 250 bytes at the longest prefix, so the lock is named by its digest; two data
+   * keys sharing a lock would only make one wait for the other's load.
+   */
+  lockKey(dataKey: string): string {
+    return `${this.prefix}:l:${this.hasher.h64(dataKey)}`;
+  }
+
   /** The 128-bit digest of a user key: a 64-bit one collides with ~3% odds at 10^9 keys. */
   keyHash(key: string): string {
     return this.hasher.h128(key);

@@ -9,6 +9,7 @@ export interface MemjsResponse {
     readonly opcode: number;
     readonly status: number;
     readonly opaque: number;
+    readonly cas: Buffer;
   };
   readonly val: Buffer;
 }

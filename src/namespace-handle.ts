@@ -4,6 +4,7 @@ import type { Storable, StorableLoad } from './codec.js';
 import { checkNamespace, type Namespace, type NamespaceState } from './namespaces.js';
 import type { Operations } from './operations.js';
 import type { SetOptions } from './options.js';
+import type { LoaderContext } from './read-through/loader.js';
 
 /**
  * One namespace of a cache, bound: the cache's methods without the namespace argument. It keeps
@@ -72,7 +73,11 @@ export class NamespaceHandle {
   }
 
   /** See `NamespacedCache.getOrSet`. */
-  getOrSet<R>(key: string, loader: (() => R) & StorableLoad<R>, options?: SetOptions): Promise<Awaited<R>> {
+  getOrSet<R>(
+    key: string,
+    loader: ((context: LoaderContext) => R) & StorableLoad<R>,
+    options?: SetOptions,
+  ): Promise<Awaited<R>> {
     return this.core.run('getOrSet', (ops) => ops.readThrough.getOrSet(this.stateIn(ops), key, loader, options));
   }
 

@@ -3,7 +3,8 @@ import { CacheCore } from './cache-core.js';
 import type { Storable, StorableLoad } from './codec.js';
 import { NamespaceHandle } from './namespace-handle.js';
 import { checkNamespace, type Namespace } from './namespaces.js';
-import type { NamespacedCacheOptions, SetOptions } from './options.js';
+import type { GetOrSetOptions, NamespacedCacheOptions, SetOptions } from './options.js';
+import type { LoaderContext } from './read-through/loader.js';
 
 /**
  * A memcached cache whose keys live in namespaces that can be cleared in one write.
@@ -108,8 +109,8 @@ export class NamespacedCache {
   getOrSet<R>(
     namespace: Namespace,
     key: string,
-    loader: (() => R) & StorableLoad<R>,
-    options?: SetOptions,
+    loader: ((context: LoaderContext) => R) & StorableLoad<R>,
+    options?: GetOrSetOptions,
   ): Promise<Awaited<R>> {
     return this.core.run('getOrSet', (ops) => ops.readThrough.getOrSet(namespace, key, loader, options));
   }

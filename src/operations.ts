@@ -1,29 +1,15 @@
-import { checkKey, rejectingThrows, ttlOf } from './arguments.js';
+import { checkKey, rejectingThrows, writeOptionsOf } from './arguments.js';
 import { BatchOperations } from './batch-operations.js';
 import { encodeValue } from './codec.js';
+import type { Context } from './context.js';
 import { decodeData, deleteData, readData, storeData } from './data-requests.js';
-import { toExpiry } from './expiry.js';
-import { type FailurePolicy, withOperation } from './failure-policy.js';
-import type { Generations } from './generation.js';
-import type { KeySpace } from './keys.js';
-import type { Lifecycle } from './lifecycle.js';
-import { type Namespace, NamespaceState, type Namespaces } from './namespaces.js';
-import type { SetOptions, Settings } from './options.js';
-import { ReadThrough } from './read-through.js';
-import type { Level, Tokens } from './tokens.js';
-import { now, type Transport } from './transport.js';
-
-/** The parts of a cache every operation works with. */
-export interface Context {
-  readonly settings: Settings;
-  readonly transport: Transport;
-  readonly keys: KeySpace;
-  readonly namespaces: Namespaces;
-  readonly tokens: Tokens;
-  readonly generations: Generations;
-  readonly policy: FailurePolicy;
-  readonly lifecycle: Lifecycle;
-}
+import { withOperation } from './failure-policy.js';
+import { planWrite, staleFor } from './freshness.js';
+import { type Namespace, NamespaceState } from './namespaces.js';
+import type { SetOptions } from './options.js';
+import { ReadThrough } from './read-through/read-through.js';
+import type { Level } from './tokens.js';
+import { now } from './transport.js';
 
 /**
  * The cache's operations on single keys and whole namespaces, taking a namespace as users give it
@@ -55,7 +41,9 @@ export class Operations {
         (head, deadline, done) => readData(transport, head + keyHash, deadline, done),
         (error, bytes, _head, resolve, reject) => {
           if (error !== undefined) policy.fail('get', error, undefined, resolve, reject);
-          else resolve(bytes === undefined ? undefined : (decodeData(policy, 'get', bytes) as T | undefined));
+          // A value past its fresh ttl is a miss here; only getOrSet may serve it stale.
+          else if (bytes === undefined || staleFor(bytes) >= 0) resolve(undefined);
+          else resolve(decodeData(policy, 'get', bytes) as T | undefined);
         },
       );
     });
@@ -66,8 +54,8 @@ export class Operations {
     return rejectingThrows(() => {
       const state = this.stateOf(namespace);
       const keyHash = keys.keyHash(checkKey(key));
-      const bytes = encodeValue(value);
-      const expiry = toExpiry(ttlOf(options, settings.ttl));
+      const { expiry, freshUntil } = planWrite(writeOptionsOf(options, settings));
+      const bytes = encodeValue(value, freshUntil);
       return generations.call<boolean, boolean>(
         state,
         (head, deadline, done) => storeData(transport, head + keyHash, bytes, expiry, deadline, done),

@@ -1,7 +1,9 @@
 import { describe } from './describe.js';
 import type { CacheError } from './errors.js';
 import { checkTtl } from './expiry.js';
-import { MAX_PREFIX_LENGTH } from './keys.js';
+import { checkJitter, checkWindow, FRESHNESS_OPTIONS, type Freshness } from './freshness.js';
+import { checkBoolean, checkOnError, checkPrefix, checkSeconds, checkServers } from './options-checks.js';
+import { LOCKING_DEFAULTS, LOCKING_OPTIONS, type Locking, lockingOf } from './read-through/locking.js';
 
 /**
  * The parts of a memjs `Client` the cache needs. Pass what `memjs.Client.create(...)` returns;
@@ -56,10 +58,22 @@ export interface CommonOptions {
   readonly tokenCacheTtl?: number;
   /**
    * Told about every error the cache swallows (reads and writes that fail open, values it cannot
-   * decode). Never called for errors it throws.
+   * decode, loader errors answered with a stale value). Never called for errors it throws.
    * @default a no-op
    */
   readonly onError?: (error: CacheError) => void;
+  /** Default of {@link FreshnessOptions.staleWhileRevalidate} for every write and `getOrSet`. @default 0 */
+  readonly staleWhileRevalidate?: number;
+  /** Default of {@link FreshnessOptions.staleIfError} for every write and `getOrSet`. @default 0 */
+  readonly staleIfError?: number;
+  /** Default of {@link FreshnessOptions.ttlJitter} for every write. @default 0 */
+  readonly ttlJitter?: number;
+  /** Default of {@link GetOrSetOptions.lock}. @default true */
+  readonly lock?: boolean;
+  /** Default of {@link GetOrSetOptions.lockTtl}, in seconds. @default 5 */
+  readonly lockTtl?: number;
+  /** Default of {@link GetOrSetOptions.lockWait}, in seconds. @default 10 */
+  readonly lockWait?: number;
 }
 
 /** Connect through a memjs client you created; the cache never closes it. */
@@ -82,10 +96,45 @@ export interface ServersOption {
 /** Options of {@link NamespacedCache}. All are optional. */
 export type NamespacedCacheOptions = CommonOptions & (ClientOption | ServersOption);
 
-/** Options of a single write. */
-export interface SetOptions {
-  /** Time to live in seconds, overriding the cache's `ttl`; `0` = never expires. */
+/**
+ * How long a value is fresh and how long it may be served stale (seconds). The *writer's* windows
+ * decide how long memcached keeps a value; the *reader's* decide what its `getOrSet` may serve.
+ */
+export interface FreshnessOptions {
+  /** Fresh time to live in seconds, overriding the cache's `ttl`; `0` = never expires. */
   readonly ttl?: number;
+  /**
+   * Seconds past `ttl` during which `getOrSet` returns the stale value at once and refreshes it in
+   * the background (one refresh in the whole fleet). Plain `get` treats a value past `ttl` as a miss.
+   */
+  readonly staleWhileRevalidate?: number;
+  /** Seconds past `ttl` during which `getOrSet` returns the stale value when its loader fails. */
+  readonly staleIfError?: number;
+  /**
+   * Shortens each write's ttl by a random part up to this fraction (`0.1`: up to 10%), so that keys
+   * written together — after a clear, say — do not expire together.
+   */
+  readonly ttlJitter?: number;
+}
+
+/** Options of a single write (`set`, `setMulti`). */
+export interface SetOptions extends FreshnessOptions {}
+
+/** Options of `getOrSet`: the freshness of what it writes and reads, and its fleet-wide lock. */
+export interface GetOrSetOptions extends FreshnessOptions {
+  /**
+   * On a miss, take a short memcached lock (one `add`) so that one caller in the whole fleet runs
+   * the loader while the others wait for its value. `false`: every process loads on its own.
+   */
+  readonly lock?: boolean;
+  /**
+   * Seconds the lock lives in memcached (whole seconds, rounded up): how long a dead holder can hold
+   * the others back before one of them takes over. Keep it above your slowest loader: when it runs
+   * out, the loader's `signal` aborts and another caller may load too.
+   */
+  readonly lockTtl?: number;
+  /** Seconds a caller waits for another's load (polling memcached) before it loads itself. */
+  readonly lockWait?: number;
 }
 
 /** The options after defaults and validation: what the cache actually runs with. */
@@ -99,6 +148,10 @@ export interface Settings {
   readonly failOpen: boolean;
   readonly tokenCacheTtlMs: number;
   readonly onError: (error: CacheError) => void;
+  /** Freshness of writes that give none of their own. */
+  readonly freshness: Freshness;
+  /** Locking of `getOrSet` calls that give none of their own. */
+  readonly locking: Locking;
 }
 
 const DEFAULTS = {
@@ -110,16 +163,17 @@ const DEFAULTS = {
   tokenCacheTtl: 0,
 } as const;
 
-const KNOWN_OPTIONS = new Set([
+const KNOWN_OPTIONS = new Set<string>([
   'client',
   'servers',
   'prefix',
-  'ttl',
   'tokenTtl',
   'timeout',
   'failOpen',
   'tokenCacheTtl',
   'onError',
+  ...FRESHNESS_OPTIONS,
+  ...LOCKING_OPTIONS,
 ]);
 
 /** memjs option names people reach for by habit, and what this library calls them. */
@@ -128,11 +182,6 @@ const RENAMED_OPTIONS: Readonly<Record<string, string>> = {
   retries: 'timeout',
   conntimeout: 'timeout',
 };
-
-/** The longest `timeout` Node's timers can honour, in seconds. */
-const MAX_TIMEOUT = 2_147_483;
-
-const noop = (): void => {};
 
 /**
  * Applies defaults and validates every option, so that a bad option fails at construction with a
@@ -169,90 +218,16 @@ export function resolveOptions(options: NamespacedCacheOptions = {}): Settings {
     failOpen: checkBoolean('failOpen', options.failOpen ?? DEFAULTS.failOpen),
     tokenCacheTtlMs: checkSeconds('tokenCacheTtl', options.tokenCacheTtl ?? DEFAULTS.tokenCacheTtl, true) * 1000,
     onError: checkOnError(options.onError),
+    freshness: {
+      ttl,
+      staleWhileRevalidateMs: checkWindow('staleWhileRevalidate', options.staleWhileRevalidate ?? 0),
+      staleIfErrorMs: checkWindow('staleIfError', options.staleIfError ?? 0),
+      ttlJitter: checkJitter(options.ttlJitter ?? 0),
+    },
+    locking: lockingOf(options as Readonly<Record<string, unknown>>, {
+      enabled: LOCKING_DEFAULTS.lock,
+      ttl: LOCKING_DEFAULTS.lockTtl,
+      waitMs: LOCKING_DEFAULTS.lockWait * 1000,
+    }),
   };
-}
-
-function checkPrefix(prefix: unknown): string {
-  if (typeof prefix !== 'string' || !/^[\x21-\x7e]+$/.test(prefix) || prefix.length > MAX_PREFIX_LENGTH) {
-    throw new TypeError(
-      `Expected \`prefix\` to be 1 to ${MAX_PREFIX_LENGTH} printable ASCII characters without spaces, got ${describe(prefix)}`,
-    );
-  }
-  return prefix;
-}
-
-/**
- * One server as memjs parses it: `[user:password@]host[:port]`, the port 1-65535 (memjs defaults a
- * missing one to 11211). memjs splits on `:` and `@` without checking anything, so `host:abc` or
- * `host:99999` would construct and then fail every call; they are refused here instead.
- */
-const SERVER_PATTERN = /^(?:[^\s,@:]*(?::[^\s,@]*)?@)?[^\s,@:/]+(?::(\d{1,5}))?$/;
-
-function isServer(server: unknown): boolean {
-  if (typeof server !== 'string') return false;
-  const match = SERVER_PATTERN.exec(server);
-  if (match === null) return false;
-  const port = match[1] === undefined ? 11211 : Number(match[1]);
-  return port >= 1 && port <= 65535;
-}
-
-/**
- * The servers as memjs takes them (`'a:1,b:2'`). Without `servers`, memjs reads the environment:
- * that is checked too, so a bad variable fails at construction rather than on every call.
- */
-function checkServers(servers: unknown): string | undefined {
-  if (servers === undefined) {
-    for (const name of ['MEMCACHIER_SERVERS', 'MEMCACHE_SERVERS']) {
-      const value = process.env[name];
-      if (value) {
-        if (!value.split(',').every(isServer)) {
-          throw new TypeError(
-            `Expected $${name} (used because \`servers\` is not given) to be 'host:port,host:port', got ${describe(value)}`,
-          );
-        }
-        return undefined;
-      }
-    }
-    return undefined;
-  }
-  // Array.from reads each element once and turns holes into undefined (every() would skip them).
-  const list: unknown[] | undefined =
-    typeof servers === 'string' ? servers.split(',') : Array.isArray(servers) ? Array.from(servers) : undefined;
-  if (list === undefined || list.length === 0 || !list.every(isServer)) {
-    throw new TypeError(
-      `Expected \`servers\` to be 'host:port,host:port' or an array of 'host:port' (port 1-65535), got ${describe(servers)}`,
-    );
-  }
-  return list.join(',');
-}
-
-function checkSeconds(name: string, value: unknown, zeroAllowed: boolean): number {
-  if (
-    typeof value !== 'number' ||
-    !Number.isFinite(value) ||
-    value < 0 ||
-    (value === 0 && !zeroAllowed) ||
-    value > MAX_TIMEOUT
-  ) {
-    const bound = zeroAllowed ? '>= 0' : '> 0';
-    throw new (typeof value === 'number' ? RangeError : TypeError)(
-      `Expected \`${name}\` to be a number of seconds ${bound} and at most ${MAX_TIMEOUT}, got ${describe(value)}`,
-    );
-  }
-  return value;
-}
-
-function checkBoolean(name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') {
-    throw new TypeError(`Expected \`${name}\` to be a boolean, got ${describe(value)}`);
-  }
-  return value;
-}
-
-function checkOnError(onError: unknown): (error: CacheError) => void {
-  if (onError === undefined) return noop;
-  if (typeof onError !== 'function') {
-    throw new TypeError(`Expected \`onError\` to be a function, got ${describe(onError)}`);
-  }
-  return onError as (error: CacheError) => void;
 }

@@ -37,12 +37,23 @@ export const RESPONSE_MAGIC = 0x81;
 /** Flags and expiry, sent with set and add. */
 const STORE_EXTRAS_LENGTH = 8;
 
-function requestHeader(opcode: Opcode, key: string, opaque: number, extrasLength: number, valueLength: number): Buffer {
+function requestHeader(
+  opcode: Opcode,
+  key: string,
+  opaque: number,
+  extrasLength: number,
+  valueLength: number,
+  cas = 0n,
+): Buffer {
   // The key is ASCII by construction (see keys.ts), so its length in bytes is key.length.
   const bodyLength = extrasLength + key.length + valueLength;
   const request = Buffer.allocUnsafe(HEADER_LENGTH + bodyLength);
-  request.writeUInt32BE(0, 16);
-  request.writeUInt32BE(0, 20); // CAS: none
+  if (cas === 0n) {
+    request.writeUInt32BE(0, 16);
+    request.writeUInt32BE(0, 20); // CAS: none
+  } else {
+    request.writeBigUInt64BE(cas, 16);
+  }
   request[0] = REQUEST_MAGIC;
   request[1] = opcode;
   request.writeUInt16BE(key.length, 2);
@@ -55,13 +66,14 @@ function requestHeader(opcode: Opcode, key: string, opaque: number, extrasLength
   return request;
 }
 
-/** A get or delete: header and key. */
+/** A get or delete: header and key; a delete with `cas` applies only to the item with that CAS. */
 export function encodeKeyRequest(
   opcode: typeof Opcode.Get | typeof Opcode.Delete,
   key: string,
   opaque: number,
+  cas = 0n,
 ): Buffer {
-  return requestHeader(opcode, key, opaque, 0, 0);
+  return requestHeader(opcode, key, opaque, 0, 0, cas);
 }
 
 /**

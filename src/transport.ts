@@ -6,9 +6,10 @@ import { encodeKeyRequest, encodeStoreRequest, Opcode, RESPONSE_MAGIC } from './
 
 /**
  * Receives a request's outcome: a memcached status and value, or an error (then `status` is -1).
- * Called exactly once per request.
+ * Called exactly once per request. `cas` is the item's CAS for an answered `add` (what a later
+ * compare-and-delete needs), else 0n.
  */
-export type ReplyCallback = (error: CacheError | undefined, status: number, value: Buffer) => void;
+export type ReplyCallback = (error: CacheError | undefined, status: number, value: Buffer, cas: bigint) => void;
 
 const EMPTY = Buffer.alloc(0);
 
@@ -69,7 +70,9 @@ class Request {
     if (isResponse(reply)) {
       const { magic, opcode } = reply.header;
       if (magic === RESPONSE_MAGIC && opcode === this.opcode) {
-        this.settle(undefined, reply.header.status, reply.val);
+        // Only an add's CAS is used (a lock's owner deletes it by CAS): no BigInt for other replies.
+        const cas = opcode === Opcode.Add ? reply.header.cas.readBigUInt64BE(0) : 0n;
+        this.settle(undefined, reply.header.status, reply.val, cas);
       } else {
         // Not memcached answering this request (an echo, another protocol, a desynchronised
         // stream): never an acknowledgement. Nothing later on this connection can be trusted either.
@@ -93,11 +96,11 @@ class Request {
     this.connection.dropAnswered();
   }
 
-  settle(error: CacheError | undefined, status: number, value: Buffer): void {
+  settle(error: CacheError | undefined, status: number, value: Buffer, cas = 0n): void {
     if (this.done) return;
     this.done = true;
     try {
-      this.callback(error, status, value);
+      this.callback(error, status, value, cas);
     } catch (thrown) {
       // This runs inside memjs' reply parser: a throw there would corrupt its read buffer.
       // Re-throw outside it, so that a bug surfaces instead of hanging the connection.
@@ -314,10 +317,13 @@ export class Transport {
     this.send(key, seq, encodeKeyRequest(Opcode.Get, key, seq), deadline, callback, retry ? key : undefined);
   }
 
-  /** Deletes `key`; `status` is {@link Status.Ok} when it existed, {@link Status.NotFound} when not. */
-  delete(key: string, deadline: number, callback: ReplyCallback): void {
+  /**
+   * Deletes `key`; `status` is {@link Status.Ok} when it existed, {@link Status.NotFound} when not.
+   * With `cas`, only the item with that CAS is deleted ({@link Status.Exists} when it changed).
+   */
+  delete(key: string, deadline: number, callback: ReplyCallback, cas = 0n): void {
     const seq = this.nextSeq();
-    this.send(key, seq, encodeKeyRequest(Opcode.Delete, key, seq), deadline, callback, undefined);
+    this.send(key, seq, encodeKeyRequest(Opcode.Delete, key, seq, cas), deadline, callback, undefined);
   }
 
   /** Stores `value` under `key` with a set or an add, `expiry` sent as is. */

@@ -1,0 +1,47 @@
+/** Messages between a fleet test or benchmark (the parent) and its worker processes. */
+import type { GetOrSetOptions, Namespace } from '../../src/index.js';
+
+/** What a worker's loader does: wait `ms`, then return `value` (with `{key}` and `{pid}` filled in) or throw. */
+export interface LoaderPlan {
+  readonly ms: number;
+  readonly value?: string;
+  readonly fails?: boolean;
+  /** Never settle: the worker reports `loading` once it started (for SIGKILL tests). */
+  readonly hangs?: boolean;
+}
+
+/** A command to a worker; the worker answers each with a {@link Reply} of the same `id`. */
+export type Command =
+  | {
+      readonly op: 'getOrSet';
+      readonly namespace: Namespace;
+      readonly keys: readonly string[];
+      /** Concurrent callers per key. */
+      readonly callers: number;
+      readonly loader: LoaderPlan;
+      readonly options?: GetOrSetOptions;
+    }
+  | { readonly op: 'get'; readonly namespace: Namespace; readonly key: string }
+  | { readonly op: 'deleteNamespace'; readonly namespace: Namespace }
+  /** Shifts this worker's wall clock (Date.now) by `ms`: time passing, or clock skew. */
+  | { readonly op: 'clock'; readonly offsetMs: number }
+  /** How many loader calls have finished in this worker since it started (answered as `value`). */
+  | { readonly op: 'loads' };
+
+/** The outcome of one getOrSet call in a worker. */
+export interface CallResult {
+  readonly key: string;
+  readonly value?: unknown;
+  readonly error?: string;
+  readonly ms: number;
+  /** How many loader calls of this worker had finished when this call resolved. */
+  readonly loadsFinishedAtResolve: number;
+}
+
+export type Reply =
+  | { readonly id: number; readonly results: readonly CallResult[]; readonly loads: number }
+  | { readonly id: number; readonly value: unknown }
+  | { readonly id: number; readonly done: true };
+
+/** What a worker sends without being asked. */
+export type Notice = { readonly notice: 'ready' } | { readonly notice: 'loading'; readonly key: string };

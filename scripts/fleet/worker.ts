@@ -1,0 +1,81 @@
+/**
+ * One process of a test fleet: a NamespacedCache that runs the parent's commands (protocol.ts).
+ * Started by fleet.ts with the servers, prefix and cache options as arguments.
+ */
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NamespacedCache, type NamespacedCacheOptions } from '../../src/index.js';
+import type { CallResult, Command, LoaderPlan, Notice, Reply } from './protocol.js';
+
+const [servers, prefix, optionsJson] = process.argv.slice(2);
+const cache = new NamespacedCache({
+  servers,
+  prefix,
+  ...(JSON.parse(optionsJson ?? '{}') as object),
+} as NamespacedCacheOptions);
+
+let clockOffsetMs = 0;
+const realNow = Date.now.bind(Date);
+Date.now = () => realNow() + clockOffsetMs;
+
+let loadsFinished = 0;
+const send = (message: Reply | Notice): void => {
+  process.send?.(message);
+};
+
+function loaderFor(plan: LoaderPlan, key: string): () => Promise<string> {
+  return async () => {
+    if (plan.hangs) {
+      send({ notice: 'loading', key });
+      await new Promise(() => {});
+    }
+    await sleep(plan.ms);
+    loadsFinished += 1;
+    if (plan.fails) throw new Error(`loader of ${key} failed in ${process.pid}`);
+    return (plan.value ?? '{key} from {pid}').replace('{key}', key).replace('{pid}', String(process.pid));
+  };
+}
+
+async function run(command: Command): Promise<Omit<Reply, 'id'>> {
+  switch (command.op) {
+    case 'getOrSet': {
+      const loadsBefore = loadsFinished;
+      const calls = command.keys.flatMap((key) =>
+        Array.from({ length: command.callers }, async (): Promise<CallResult> => {
+          const started = performance.now();
+          try {
+            const value = await cache.getOrSet(command.namespace, key, loaderFor(command.loader, key), command.options);
+            return { key, value, ms: performance.now() - started, loadsFinishedAtResolve: loadsFinished - loadsBefore };
+          } catch (error) {
+            return {
+              key,
+              error: String(error),
+              ms: performance.now() - started,
+              loadsFinishedAtResolve: loadsFinished - loadsBefore,
+            };
+          }
+        }),
+      );
+      const results = await Promise.all(calls);
+      return { results, loads: loadsFinished - loadsBefore };
+    }
+    case 'get':
+      return { value: await cache.get(command.namespace, command.key) };
+    case 'deleteNamespace':
+      await cache.deleteNamespace(command.namespace);
+      return { done: true };
+    case 'clock':
+      clockOffsetMs = command.offsetMs;
+      return { done: true };
+    case 'loads':
+      return { value: loadsFinished };
+  }
+}
+
+process.on('message', (message: Command & { id: number }) => {
+  run(message).then((reply) => send({ id: message.id, ...reply } as Reply));
+});
+process.on('disconnect', () => {
+  cache.close().then(() => process.exit(0));
+});
+send({ notice: 'ready' });

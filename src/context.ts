@@ -1,0 +1,20 @@
+import type { FailurePolicy } from './failure-policy.js';
+import type { Generations } from './generation.js';
+import type { KeySpace } from './keys.js';
+import type { Lifecycle } from './lifecycle.js';
+import type { Namespaces } from './namespaces.js';
+import type { Settings } from './options.js';
+import type { Tokens } from './tokens.js';
+import type { Transport } from './transport.js';
+
+/** The parts of a cache every operation works with. */
+export interface Context {
+  readonly settings: Settings;
+  readonly transport: Transport;
+  readonly keys: KeySpace;
+  readonly namespaces: Namespaces;
+  readonly tokens: Tokens;
+  readonly generations: Generations;
+  readonly policy: FailurePolicy;
+  readonly lifecycle: Lifecycle;
+}

@@ -1,0 +1,89 @@
+import { CacheError } from '../errors.js';
+import { toExpiry } from '../expiry.js';
+import { Opcode, Status } from '../protocol.js';
+import { now, type Transport } from '../transport.js';
+
+/** What an attempt to take a lock found. */
+export type LockTaken = 'won' | 'held' | 'unavailable';
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The fleet-wide lock of one data key (DESIGN §8): taken with `add`, which exactly one client in the
+ * fleet can win, and released only by its owner — a delete carrying the CAS its `add` returned, so
+ * that a lock which expired and was taken by someone else is never deleted — or by its expiry.
+ *
+ * Its key is derived from the data key, so it belongs to one generation: a caller after a clear
+ * never waits on a lock taken for the old generation.
+ */
+export class FleetLock {
+  /** The CAS of the lock this instance holds; 0n when it holds none. */
+  private cas = 0n;
+
+  /**
+   * @param key - the lock's memcached key.
+   * @param ttl - how long the lock lives in memcached, whole seconds (> 0).
+   */
+  constructor(
+    private readonly transport: Transport,
+    readonly key: string,
+    readonly ttl: number,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** Tries to take the lock: `'unavailable'` when memcached did not answer with a yes or a no. */
+  take(): Promise<LockTaken> {
+    return new Promise((resolve) => {
+      this.transport.store(
+        Opcode.Add,
+        this.key,
+        EMPTY,
+        toExpiry(this.ttl),
+        now() + this.timeoutMs,
+        (error, status, _, cas) => {
+          if (error !== undefined) {
+            resolve('unavailable');
+          } else if (status === Status.Ok) {
+            this.cas = cas;
+            resolve('won');
+          } else {
+            resolve(status === Status.Exists || status === Status.NotStored ? 'held' : 'unavailable');
+          }
+        },
+      );
+    });
+  }
+
+  /** Sends a read of the lock; `held` is `undefined` when memcached did not answer. */
+  check(callback: (held: boolean | undefined) => void): void {
+    this.transport.get(this.key, now() + this.timeoutMs, (error, status) => {
+      callback(
+        error !== undefined ? undefined : status === Status.Ok ? true : status === Status.NotFound ? false : undefined,
+      );
+    });
+  }
+
+  /**
+   * Releases the lock if this instance holds it and nobody has taken it over since (compare and
+   * delete). Resolves an error only when memcached failed: the lock then lives until its expiry.
+   */
+  release(): Promise<CacheError | undefined> {
+    const cas = this.cas;
+    this.cas = 0n;
+    if (cas === 0n) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      this.transport.delete(
+        this.key,
+        now() + this.timeoutMs,
+        (error, status) => {
+          // Ok: released; NotFound: it expired; Exists: it expired and another caller holds it now.
+          if (error !== undefined) resolve(error);
+          else if (status === Status.Ok || status === Status.NotFound || status === Status.Exists) resolve(undefined);
+          else
+            resolve(new CacheError('E_SERVER', `memcached refused to release a lock: status 0x${status.toString(16)}`));
+        },
+        cas,
+      );
+    });
+  }
+}

@@ -1,0 +1,55 @@
+import { describe } from '../describe.js';
+import { checkBoolean } from '../options-checks.js';
+
+/** Fleet-wide single flight of one `getOrSet` (DESIGN §8), resolved from defaults and the call's options. */
+export interface Locking {
+  /** Take a memcached lock on a miss, so that one caller in the fleet loads. */
+  readonly enabled: boolean;
+  /** How long the lock lives in memcached, whole seconds (its holder may have died). */
+  readonly ttl: number;
+  /** How long a caller waits for another's load before loading itself, in ms. */
+  readonly waitMs: number;
+}
+
+/** The option names of {@link Locking}, as users write them. */
+export const LOCKING_OPTIONS = ['lock', 'lockTtl', 'lockWait'] as const;
+
+/**
+ * The defaults. The lock lives shorter than callers wait: when a holder dies, one waiter takes the
+ * expired lock and loads, rather than every waiter loading when `lockWait` runs out. Both are
+ * seconds, well above a typical loader, so that waiting beats loading twice.
+ */
+export const LOCKING_DEFAULTS = { lock: true, lockTtl: 5, lockWait: 10 } as const;
+
+/** The longest lock or wait: an hour is already far beyond any loader worth caching. */
+const MAX_LOCK_SECONDS = 3600;
+
+function checkLockSeconds(name: string, value: unknown, zeroAllowed: boolean): number {
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value < 0 ||
+    (value === 0 && !zeroAllowed) ||
+    value > MAX_LOCK_SECONDS
+  ) {
+    throw new (typeof value === 'number' ? RangeError : TypeError)(
+      `Expected \`${name}\` to be a number of seconds ${zeroAllowed ? '>= 0' : '> 0'} and at most ${MAX_LOCK_SECONDS}, got ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The locking of one call: `options`' locking fields over `defaults`.
+ *
+ * @throws TypeError or RangeError for a field that is not valid.
+ */
+export function lockingOf(options: Readonly<Record<string, unknown>>, defaults: Locking): Locking {
+  const { lock, lockTtl, lockWait } = options;
+  return {
+    enabled: lock === undefined ? defaults.enabled : checkBoolean('lock', lock),
+    // memcached counts whole seconds, and an expiry of 0 would mean a lock that never expires.
+    ttl: lockTtl === undefined ? defaults.ttl : Math.ceil(checkLockSeconds('lockTtl', lockTtl, false)),
+    waitMs: lockWait === undefined ? defaults.waitMs : checkLockSeconds('lockWait', lockWait, true) * 1000,
+  };
+}

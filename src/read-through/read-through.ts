@@ -1,0 +1,135 @@
+import { checkKey, checkLoader, getOrSetOptionsOf, rejectingThrows } from '../arguments.js';
+import type { Context } from '../context.js';
+import { decodeData, readData } from '../data-requests.js';
+import { CacheError } from '../errors.js';
+import { withOperation } from '../failure-policy.js';
+import { staleFor } from '../freshness.js';
+import type { Namespace, NamespaceState } from '../namespaces.js';
+import type { Operations } from '../operations.js';
+import type { GetOrSetOptions } from '../options.js';
+import { holdAndLoad, type LoadJob, loadThroughFleet } from './fleet-load.js';
+import { FleetLock } from './fleet-lock.js';
+import { type Loader, runLoader } from './loader.js';
+
+/**
+ * `getOrSet`: read through the cache to a loader (DESIGN §4 I2, §8 I4–I6).
+ *
+ * - The generation is resolved (and pinned) *before* the loader runs, and the loaded value is
+ *   written under that same generation: if the namespace is cleared while the loader runs, the
+ *   value lands in the dead generation and is never served (I2).
+ * - Concurrent callers of one key share one load in this process, and with `lock` one caller in the
+ *   whole fleet loads while the others wait for its value (fleet-load.ts, I5). Loads are keyed by
+ *   the data key, which holds the generation, so a caller that started after a clear never receives
+ *   a value loaded before it.
+ * - A stale value is one past its fresh ttl in the generation read at the call's start — never one
+ *   from before a clear (I4): inside the reader's `staleWhileRevalidate` it is returned at once and
+ *   refreshed in the background (once in the fleet); inside `staleIfError` it answers a failed load.
+ * - Cache trouble never keeps the loaded value from the caller: it goes to `onError`.
+ */
+export class ReadThrough {
+  private readonly flights = new Map<string, Promise<unknown>>();
+  private readonly refreshing = new Set<string>();
+
+  constructor(
+    private readonly context: Context,
+    private readonly operations: Operations,
+  ) {}
+
+  getOrSet<R>(
+    namespace: Namespace | NamespaceState,
+    key: string,
+    loader: Loader<R>,
+    options?: GetOrSetOptions,
+  ): Promise<Awaited<R>> {
+    const { transport, keys, generations, policy, settings } = this.context;
+    return rejectingThrows(() => {
+      const state = this.operations.stateOf(namespace);
+      const keyHash = keys.keyHash(checkKey(key));
+      const load = checkLoader(loader);
+      const { freshness, locking } = getOrSetOptionsOf(options, settings);
+      return generations.call<Buffer, Awaited<R>>(
+        state,
+        (head, deadline, done) => readData(transport, head + keyHash, deadline, done),
+        (error, bytes, head, resolve, reject) => {
+          const settle = resolve as (value: unknown) => void;
+          if (error !== undefined) {
+            // No generation to pin: load without caching, sharing or locking (memcached is down).
+            policy.report(withOperation(error, 'getOrSet'));
+            this.loadUncached(load).then(settle, reject);
+            return;
+          }
+          const job: LoadJob = { dataKey: head + keyHash, load, freshness, locking };
+          const cached = bytes === undefined ? undefined : decodeData(policy, 'getOrSet', bytes);
+          if (cached === undefined) {
+            this.flight(job).then(settle, reject);
+            return;
+          }
+          const stale = staleFor(bytes as Buffer);
+          if (stale < 0) {
+            settle(cached);
+          } else if (stale < freshness.staleWhileRevalidateMs) {
+            settle(cached);
+            this.refresh(job);
+          } else if (stale < freshness.staleIfErrorMs) {
+            this.flight(job).then(settle, (loaderError: unknown) => {
+              policy.report(loaderFailed(loaderError, 'a stale value was served instead (staleIfError)'));
+              settle(cached);
+            });
+          } else {
+            this.flight(job).then(settle, reject);
+          }
+        },
+      );
+    });
+  }
+
+  /** The load of a missing key, shared by this process's callers (the first caller's options apply). */
+  private flight(job: LoadJob): Promise<unknown> {
+    const running = this.flights.get(job.dataKey);
+    if (running !== undefined) return running;
+    const flight = loadThroughFleet(this.context, job);
+    this.flights.set(job.dataKey, flight);
+    const land = (): void => {
+      this.flights.delete(job.dataKey);
+    };
+    flight.then(land, land);
+    return flight;
+  }
+
+  /**
+   * Refreshes a stale value in the background: only if nothing in this process is loading the key
+   * already, and only by the caller in the fleet that takes its lock — the others keep serving the
+   * stale value meanwhile. Failures go to `onError`.
+   */
+  private refresh(job: LoadJob): void {
+    const { transport, keys, settings, policy, lifecycle } = this.context;
+    if (lifecycle.closed || this.refreshing.has(job.dataKey) || this.flights.has(job.dataKey)) return;
+    this.refreshing.add(job.dataKey);
+    const lock = new FleetLock(transport, keys.lockKey(job.dataKey), job.locking.ttl, settings.timeoutMs);
+    lock
+      .take()
+      .then((taken) => (taken === 'won' ? holdAndLoad(this.context, job, lock) : undefined))
+      .catch((error: unknown) => policy.report(loaderFailed(error, 'in a background refresh (staleWhileRevalidate)')))
+      .finally(() => this.refreshing.delete(job.dataKey));
+  }
+
+  /** Loads when no generation could be pinned: nothing is cached, and close() still aborts it. */
+  private async loadUncached(load: Loader<unknown>): Promise<unknown> {
+    const controller = new AbortController();
+    const untrack = this.context.lifecycle.track(controller);
+    try {
+      return await runLoader(load, controller.signal);
+    } finally {
+      untrack();
+    }
+  }
+}
+
+/** A loader error nobody receives as a rejection, for `onError`. */
+function loaderFailed(error: unknown, what: string): CacheError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new CacheError('E_LOADER', `the getOrSet loader failed ${what}: ${message}`, {
+    cause: error,
+    operation: 'getOrSet',
+  });
+}

@@ -1,0 +1,233 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { NamespacedCache, type NamespacedCacheOptions } from '../src/index.js';
+import { Opcode } from '../src/protocol.js';
+import { errorLog, makeCache, randomPrefix, rawClient } from './support/cache.js';
+import { privateMemcached } from './support/servers.js';
+import { spyOnWrites } from './support/wire.js';
+
+/** Moves this process's wall clock (what freshness is measured on) `ms` ahead. */
+function advanceClock(ms: number): void {
+  const real = Date.now.bind(Date);
+  vi.spyOn(Date, 'now').mockImplementation(() => real() + ms);
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+function spiedCache(options: Partial<NamespacedCacheOptions> = {}) {
+  const client = rawClient();
+  const log = errorLog();
+  const cache = new NamespacedCache({
+    client,
+    prefix: randomPrefix(),
+    onError: log.onError,
+    ...options,
+  } as NamespacedCacheOptions);
+  return { cache, log, written: spyOnWrites(client) };
+}
+
+describe('freshness kept with the value', () => {
+  it('makes a value past its fresh ttl (on the wall clock, not in whole seconds) a miss for get and getMulti', async () => {
+    const cache = makeCache();
+    await cache.set('product', 'guitar', 'v', { ttl: 2, staleWhileRevalidate: 30 });
+    await cache.setMulti('product', { piano: 'p' }, { ttl: 2, staleIfError: 30 });
+    advanceClock(1800);
+    expect(await cache.get('product', 'guitar')).toBe('v');
+    expect(await cache.getMulti('product', ['guitar', 'piano'])).toEqual(
+      new Map([
+        ['guitar', 'v'],
+        ['piano', 'p'],
+      ]),
+    );
+    vi.restoreAllMocks();
+    advanceClock(2200);
+    expect(await cache.get('product', 'guitar')).toBeUndefined();
+    expect(await cache.getMulti('product', ['guitar', 'piano'])).toEqual(new Map());
+  });
+
+  it('keeps a value in memcached for ttl + the longest window, and jitters each ttl down', async () => {
+    const { cache, written } = spiedCache();
+    await cache.set('product', 'a', 1, { ttl: 60, staleWhileRevalidate: 30, staleIfError: 300 });
+    await cache.set('product', 'b', 1, { ttl: 60 });
+    const plain = written.requests().filter((request) => request.opcode === Opcode.Set && request.value.length > 8);
+    expect(plain.map((request) => request.expiry)).toEqual([360, 60]);
+    written.clear();
+    const entries = Object.fromEntries(Array.from({ length: 50 }, (_, index) => [`k${index}`, index]));
+    await cache.setMulti('product', entries, { ttl: 100, ttlJitter: 0.5 });
+    const expiries = written
+      .requests()
+      .filter((request) => request.opcode === Opcode.Set && request.value.length > 8)
+      .map((request) => request.expiry as number);
+    expect(expiries).toHaveLength(50);
+    expect(Math.min(...expiries)).toBeGreaterThanOrEqual(50);
+    expect(Math.max(...expiries)).toBeLessThanOrEqual(100);
+    expect(new Set(expiries).size).toBeGreaterThan(5);
+    await cache.close();
+  });
+});
+
+describe('getOrSet with stale windows', () => {
+  it('answers a failed load with a value inside staleIfError, and rejects after it', async () => {
+    const { cache, log } = spiedCache();
+    const options = { ttl: 1, staleIfError: 10 };
+    await cache.getOrSet('product', 'guitar', () => 'old', options);
+    const failure = new Error('database down');
+    const failing = vi.fn(async () => {
+      throw failure;
+    });
+    advanceClock(5000);
+    expect(await cache.getOrSet('product', 'guitar', failing, options)).toBe('old');
+    expect(log.errors.map((error) => [error.code, error.operation, error.cause])).toEqual([
+      ['E_LOADER', 'getOrSet', failure],
+    ]);
+    // A reader without the window does not get it.
+    await expect(cache.getOrSet('product', 'guitar', failing, { ttl: 1 })).rejects.toBe(failure);
+    vi.restoreAllMocks();
+    advanceClock(11_500);
+    await expect(cache.getOrSet('product', 'guitar', failing, options)).rejects.toBe(failure);
+    expect(failing).toHaveBeenCalledTimes(3);
+    await cache.close();
+  });
+
+  it('returns a value inside staleWhileRevalidate at once and refreshes it once in the background', async () => {
+    const { cache } = spiedCache();
+    const options = { ttl: 1, staleWhileRevalidate: 30 };
+    await cache.getOrSet('product', 'guitar', () => 'old', options);
+    advanceClock(1500);
+    let release: (value: string) => void = () => {};
+    const refresh = vi.fn(() => new Promise<string>((resolve) => (release = resolve)));
+    const callers = await Promise.all(
+      Array.from({ length: 10 }, () => cache.getOrSet('product', 'guitar', refresh, options)),
+    );
+    expect(callers).toEqual(Array.from({ length: 10 }, () => 'old'));
+    await vi.waitFor(() => expect(refresh).toHaveBeenCalledTimes(1));
+    release('new');
+    await vi.waitFor(async () => expect(await cache.get('product', 'guitar')).toBe('new'));
+    expect(refresh).toHaveBeenCalledTimes(1);
+    await cache.close();
+  });
+
+  it('tells onError when a background refresh fails, and keeps serving the stale value', async () => {
+    const { cache, log } = spiedCache();
+    const options = { ttl: 1, staleWhileRevalidate: 30 };
+    await cache.getOrSet('product', 'guitar', () => 'old', options);
+    advanceClock(1500);
+    const failure = new Error('database down');
+    expect(await cache.getOrSet('product', 'guitar', () => Promise.reject(failure), options)).toBe('old');
+    await log.until(1);
+    expect(log.errors[0]).toMatchObject({ code: 'E_LOADER', operation: 'getOrSet', cause: failure });
+    expect(await cache.getOrSet('product', 'guitar', () => 'unused', options)).toBe('old');
+    await cache.close();
+  });
+});
+
+describe('the loader and its fleet lock', () => {
+  it('gives the loader a signal that close() aborts with E_CLOSED', async () => {
+    const { cache } = spiedCache();
+    let seen: AbortSignal | undefined;
+    const loading = cache.getOrSet('product', 'guitar', ({ signal }) => {
+      seen = signal;
+      return new Promise<string>((resolve) => signal.addEventListener('abort', () => resolve('aborted')));
+    });
+    await vi.waitFor(() => expect(seen).toBeDefined());
+    expect(seen?.aborted).toBe(false);
+    await cache.close();
+    expect(await loading).toBe('aborted');
+    expect(seen?.reason).toMatchObject({ code: 'E_CLOSED' });
+  });
+
+  it("aborts the holder's signal with E_LOCK_EXPIRED when its lock runs out", async () => {
+    const { cache } = spiedCache();
+    const reason = await cache.getOrSet(
+      'product',
+      'guitar',
+      ({ signal }) =>
+        new Promise<string>((resolve) => signal.addEventListener('abort', () => resolve(signal.reason.code))),
+      { lockTtl: 1 },
+    );
+    expect(reason).toBe('E_LOCK_EXPIRED');
+    await cache.close();
+  });
+
+  it('takes the lock with an add and releases it by CAS once the value is stored', async () => {
+    const { cache, written } = spiedCache();
+    await cache.getOrSet('product', 'guitar', () => 'loaded', { lockTtl: 7 });
+    const requests = written.requests().filter((request) => request.key.includes(':l:'));
+    expect(requests.map((request) => [request.opcode, request.expiry])).toEqual([
+      [Opcode.Add, 7],
+      [Opcode.Delete, undefined],
+    ]);
+    const blob = written.blobs().find((candidate) => candidate[1] === Opcode.Delete && candidate.includes(':l:'));
+    expect(blob?.readBigUInt64BE(16)).not.toBe(0n); // the CAS the add returned
+    expect(await cache.getOrSet('product', 'guitar', () => 'unused')).toBe('loaded');
+    await cache.close();
+  });
+
+  it('sends no lock with lock: false', async () => {
+    const { cache, written } = spiedCache({ lock: false });
+    await cache.getOrSet('product', 'guitar', () => 'loaded');
+    expect(written.requests().some((request) => request.key.includes(':l:'))).toBe(false);
+    await cache.close();
+  });
+
+  it('refuses invalid read-through options before anything is sent', async () => {
+    const { cache, written } = spiedCache();
+    const load = () => 1;
+    for (const [options, kind] of [
+      [{ lockTtl: 0 }, RangeError],
+      [{ lockWait: -1 }, RangeError],
+      [{ lock: 'yes' }, TypeError],
+      [{ ttlJitter: 1 }, RangeError],
+      [{ staleWhileRevalidate: -1 }, RangeError],
+      [{ staleIfError: '10' }, TypeError],
+      [{ locktTtl: 5 }, TypeError],
+    ] as const) {
+      await expect(cache.getOrSet('product', 'k', load, options as never)).rejects.toThrow(kind);
+    }
+    await expect(cache.set('product', 'k', 1, { lock: false } as never)).rejects.toThrow('Unknown option `lock`');
+    expect(() => new NamespacedCache({ lockWait: 'long' } as never)).toThrow(TypeError);
+    expect(written.requests()).toEqual([]);
+    await cache.close();
+  });
+});
+
+describe('waiting for another process to load', () => {
+  it('sends nothing more once the cache closes, even while close() still waits, and returns the value unwritten', async () => {
+    const server = await privateMemcached();
+    const prefix = randomPrefix();
+    const holder = new NamespacedCache({ servers: server.servers, prefix });
+    let releaseHolder: ((value: string) => void) | undefined;
+    const holding = holder.getOrSet(
+      'product',
+      'guitar',
+      () => new Promise<string>((resolve) => (releaseHolder = resolve)),
+    );
+    // The holder has the lock once its loader runs.
+    await vi.waitFor(() => expect(releaseHolder).toBeDefined());
+    const client = rawClient(server.servers);
+    const log = errorLog();
+    const waiter = new NamespacedCache({ client, prefix, onError: log.onError, lockWait: 30, timeout: 1 });
+    const written = spyOnWrites(client);
+    const waiting = waiter.getOrSet('product', 'guitar', () => 'loaded by the waiter');
+    // The waiter lost the lock and is polling it.
+    await vi.waitFor(() =>
+      expect(written.requests().filter((request) => request.key.includes(':l:')).length).toBeGreaterThan(2),
+    );
+    // A request left in flight on a frozen server keeps close() waiting for up to its 1 s deadline.
+    await server.pause();
+    const inFlight = waiter.get('product', 'other');
+    const closing = waiter.close();
+    written.clear();
+    expect(await waiting).toBe('loaded by the waiter');
+    await closing;
+    expect(written.requests().filter((request) => request.key.includes(':l:'))).toEqual([]);
+    expect(written.requests().every((request) => request.opcode === Opcode.Get)).toBe(true);
+    expect(log.errors.map((error) => error.code)).toContain('E_CLOSED');
+    await inFlight;
+    server.resume();
+    releaseHolder?.('loaded by the holder');
+    expect(await holding).toBe('loaded by the holder');
+    await holder.close();
+  });
+});
