@@ -16,6 +16,7 @@ export const INSTALL_HINT = [
   '  macOS:         brew install memcached',
   'or run one in Docker (`docker compose up -d`) and point the tests at it:',
   '  MEMCACHED_SERVERS=127.0.0.1:11211 npm test',
+  '(the fault-injection tests start memcached processes of their own and still need the binary).',
 ].join('\n');
 
 /** Options of {@link startMemcached}. */
