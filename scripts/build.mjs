@@ -1,7 +1,8 @@
 /**
  * `npm run build` (and `prepare`, so that `npm pack`, `npm install <git url>` and `npm link` ship a
  * built package): dist/ from scratch, an ES module build and a CommonJS one, each with source maps,
- * declarations and declaration maps pointing into the shipped src/.
+ * declarations and declaration maps pointing into the shipped src/. Plain JavaScript, so that it
+ * needs nothing but TypeScript itself.
  */
 import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,14 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+let tsc;
+try {
+  tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+} catch {
+  // `npm link` in a fresh clone runs `prepare` before any dependency is installed.
+  console.error('[build] TypeScript is not installed: run `npm install` first (it builds dist/ too).');
+  process.exit(1);
+}
 
 // A clean dist/: files of deleted or renamed modules must not ship.
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
