@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NamespacedCache, type NamespacedCacheOptions } from '../src/index.js';
 import { Opcode } from '../src/protocol.js';
-import { errorLog, makeCache, randomPrefix, rawClient } from './support/cache.js';
+import { errorLog, makeCache, randomPrefix, rawClient, servers } from './support/cache.js';
+import { FaultProxy } from './support/proxy.js';
 import { spyOnWrites } from './support/wire.js';
 
 /** Moves this process's wall clock (what freshness is measured on) `ms` ahead. */
@@ -188,5 +189,45 @@ describe('the loader and its fleet lock', () => {
     expect(() => new NamespacedCache({ lockWait: 'long' } as never)).toThrow(TypeError);
     expect(written.requests()).toEqual([]);
     await cache.close();
+  });
+});
+
+describe('waiting for another process to load', () => {
+  it('sends nothing more once the cache closes, even while close() still waits, and returns the value unwritten', async () => {
+    const prefix = randomPrefix();
+    const holder = makeCache({ prefix });
+    let releaseHolder: ((value: string) => void) | undefined;
+    const holding = holder.getOrSet(
+      'product',
+      'guitar',
+      () => new Promise<string>((resolve) => (releaseHolder = resolve)),
+    );
+    // The holder has the lock once its loader runs.
+    await vi.waitFor(() => expect(releaseHolder).toBeDefined());
+    const [host, port] = servers.split(':') as [string, string];
+    const proxy = await FaultProxy.start({ host, port: Number(port) });
+    const client = rawClient(proxy.servers);
+    const log = errorLog();
+    const waiter = new NamespacedCache({ client, prefix, onError: log.onError, lockWait: 30, timeout: 2 });
+    const written = spyOnWrites(client);
+    const waiting = waiter.getOrSet('product', 'guitar', () => 'loaded by the waiter');
+    // The waiter lost the lock and is polling it.
+    await vi.waitFor(() =>
+      expect(written.requests().filter((request) => request.key.includes(':l:')).length).toBeGreaterThan(2),
+    );
+    // Slow replies keep a get in flight, so close() waits ~0.5 s: a waiter still polling would be seen.
+    proxy.delayReplies(500);
+    const inFlight = waiter.get('product', 'other');
+    const closing = waiter.close();
+    // Requests queued before close() are written at the end of this tick: let them go first.
+    await new Promise((resolve) => process.nextTick(resolve));
+    written.clear();
+    expect(await waiting).toBe('loaded by the waiter');
+    await closing;
+    expect(written.requests()).toEqual([]);
+    expect(log.errors.map((error) => error.code)).toEqual(['E_CLOSED']);
+    await inFlight;
+    releaseHolder?.('loaded by the holder');
+    expect(await holding).toBe('loaded by the holder');
   });
 });

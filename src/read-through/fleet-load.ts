@@ -49,6 +49,8 @@ export async function loadThroughFleet(context: Context, job: LoadJob): Promise<
       if (left <= 0) return loadAndStore(context, job, undefined);
       await sleep(Math.min(jittered(delay), left));
       delay = Math.min(delay * 1.5, MAX_POLL_MS);
+      // Nothing is sent after close(): stop waiting and load (the value is returned, not written).
+      if (context.lifecycle.closed) return loadAndStore(context, job, undefined);
       const polled = await poll(context, job.dataKey, lock);
       if (polled.found) return polled.value;
       if (polled.lock === undefined) return loadAndStore(context, job, undefined);
