@@ -3,8 +3,8 @@ import { encodeValue } from './codec.js';
 import { decodeData, deleteData, readData, storeData } from './data-requests.js';
 import { CacheError } from './errors.js';
 import { toExpiry } from './expiry.js';
-import { withOperation } from './failure-policy.js';
 import type { Namespace, NamespaceState } from './namespaces.js';
+import { countDeletes, countMultiRead } from './observability/counting.js';
 import type { Context, Operations } from './operations.js';
 import type { SetOptions } from './options.js';
 
@@ -20,7 +20,7 @@ export class BatchOperations {
   ) {}
 
   getMulti<T>(namespace: Namespace | NamespaceState, keys: readonly string[]): Promise<Map<string, T>> {
-    const { transport, generations, policy } = this.context;
+    const { transport, generations, policy, stats } = this.context;
     return rejectingThrows(() => {
       const hashes = this.hashKeys(keys);
       return generations.call<Map<string, Buffer>, Map<string, T>>(
@@ -45,6 +45,7 @@ export class BatchOperations {
             const value = bytes === undefined ? undefined : decodeData(policy, 'getMulti', bytes);
             if (value !== undefined) values.set(key, value as T);
           }
+          countMultiRead(stats, values.size, error === undefined ? hashes.size : values.size);
           if (error !== undefined) policy.fail('getMulti', error, values, resolve, reject);
           else resolve(values);
         },
@@ -53,21 +54,24 @@ export class BatchOperations {
   }
 
   setMulti(namespace: Namespace | NamespaceState, entries: Entries<unknown>, options?: SetOptions): Promise<boolean> {
-    const { transport, keys, generations, policy, settings } = this.context;
+    const { transport, keys, generations, policy, settings, stats } = this.context;
     return rejectingThrows(() => {
       const state = this.operations.stateOf(namespace);
       const encoded = new Map<string, Buffer>();
       for (const [key, value] of entriesOf(entries)) encoded.set(keys.keyHash(key), encodeValue(value));
       const expiry = toExpiry(ttlOf(options, settings.ttl));
-      return generations.call<boolean, boolean>(
+      return generations.call<number, boolean>(
         state,
         (head, deadline, done) =>
           forEachRequest(
             encoded,
             (hash, bytes, settle) => storeData(transport, head + hash, bytes, expiry, deadline, settle),
-            (error, failures) => done(error && summarise(error, failures, encoded.size, 'stored'), true),
+            (error, failures) =>
+              done(error && summarise(error, failures, encoded.size, 'stored'), encoded.size - failures),
           ),
-        (error, _stored, _head, resolve, reject) => {
+        (error, stored = 0, _head, resolve, reject) => {
+          stats.stored += stored;
+          stats.notStored += encoded.size - stored;
           if (error !== undefined) policy.fail('setMulti', error, false, resolve, reject);
           else resolve(true);
         },
@@ -76,7 +80,7 @@ export class BatchOperations {
   }
 
   deleteMulti(namespace: Namespace | NamespaceState, keys: readonly string[]): Promise<number> {
-    const { transport, generations } = this.context;
+    const { transport, generations, policy, stats } = this.context;
     return rejectingThrows(() => {
       const hashes = this.hashKeys(keys);
       return generations.call<number, number>(
@@ -94,8 +98,8 @@ export class BatchOperations {
           );
         },
         (error, existed, _head, resolve, reject) => {
-          if (error !== undefined) reject(withOperation(error, 'deleteMulti'));
-          else resolve(existed ?? 0);
+          if (error !== undefined) reject(policy.thrown(error, 'deleteMulti'));
+          else resolve(countDeletes(stats, existed ?? 0));
         },
       );
     });

@@ -3,10 +3,12 @@ import { BatchOperations } from './batch-operations.js';
 import { encodeValue } from './codec.js';
 import { decodeData, deleteData, readData, storeData } from './data-requests.js';
 import { toExpiry } from './expiry.js';
-import { type FailurePolicy, withOperation } from './failure-policy.js';
+import type { FailurePolicy } from './failure-policy.js';
 import type { Generations } from './generation.js';
 import type { KeySpace } from './keys.js';
 import { type Namespace, NamespaceState, type Namespaces } from './namespaces.js';
+import { countDeleted, countRead } from './observability/counting.js';
+import type { Stats } from './observability/stats.js';
 import type { SetOptions, Settings } from './options.js';
 import { ReadThrough } from './read-through.js';
 import type { Level, Tokens } from './tokens.js';
@@ -21,6 +23,8 @@ export interface Context {
   readonly tokens: Tokens;
   readonly generations: Generations;
   readonly policy: FailurePolicy;
+  /** The cache's counters (`cache.stats()`). */
+  readonly stats: Stats;
 }
 
 /**
@@ -45,7 +49,7 @@ export class Operations {
   }
 
   get<T>(namespace: Namespace | NamespaceState, key: string): Promise<T | undefined> {
-    const { transport, keys, generations, policy } = this.context;
+    const { transport, keys, generations, policy, stats } = this.context;
     return rejectingThrows(() => {
       const keyHash = keys.keyHash(checkKey(key));
       return generations.call<Buffer, T | undefined>(
@@ -53,14 +57,17 @@ export class Operations {
         (head, deadline, done) => readData(transport, head + keyHash, deadline, done),
         (error, bytes, _head, resolve, reject) => {
           if (error !== undefined) policy.fail('get', error, undefined, resolve, reject);
-          else resolve(bytes === undefined ? undefined : (decodeData(policy, 'get', bytes) as T | undefined));
+          else
+            resolve(
+              countRead(stats, bytes === undefined ? undefined : (decodeData(policy, 'get', bytes) as T | undefined)),
+            );
         },
       );
     });
   }
 
   set(namespace: Namespace | NamespaceState, key: string, value: unknown, options?: SetOptions): Promise<boolean> {
-    const { transport, keys, generations, policy, settings } = this.context;
+    const { transport, keys, generations, policy, settings, stats } = this.context;
     return rejectingThrows(() => {
       const state = this.stateOf(namespace);
       const keyHash = keys.keyHash(checkKey(key));
@@ -70,6 +77,8 @@ export class Operations {
         state,
         (head, deadline, done) => storeData(transport, head + keyHash, bytes, expiry, deadline, done),
         (error, _stored, _head, resolve, reject) => {
+          if (error === undefined) stats.stored += 1;
+          else stats.notStored += 1;
           if (error !== undefined) policy.fail('set', error, false, resolve, reject);
           else resolve(true);
         },
@@ -78,15 +87,15 @@ export class Operations {
   }
 
   delete(namespace: Namespace | NamespaceState, key: string): Promise<boolean> {
-    const { transport, keys, generations } = this.context;
+    const { transport, keys, generations, policy, stats } = this.context;
     return rejectingThrows(() => {
       const keyHash = keys.keyHash(checkKey(key));
       return generations.call<boolean, boolean>(
         this.stateOf(namespace),
         (head, deadline, done) => deleteData(transport, head + keyHash, deadline, done),
         (error, existed, _head, resolve, reject) => {
-          if (error !== undefined) reject(withOperation(error, 'delete'));
-          else resolve(existed === true);
+          if (error !== undefined) reject(policy.thrown(error, 'delete'));
+          else resolve(countDeleted(stats, existed === true));
         },
       );
     });
@@ -98,7 +107,8 @@ export class Operations {
       const level = state.levels[state.levels.length - 1] as Level;
       return new Promise<void>((resolve, reject) => {
         this.context.tokens.rotate(level, now() + this.context.settings.timeoutMs, (error) => {
-          if (error !== undefined) reject(withOperation(error, 'deleteNamespace'));
+          if (error === undefined) this.context.stats.namespaceClears += 1;
+          if (error !== undefined) reject(this.context.policy.thrown(error, 'deleteNamespace'));
           else resolve();
         });
       });
