@@ -23,9 +23,11 @@ export function setOutcome(context: OperationContext | undefined, outcome: Opera
 }
 
 /**
- * Publishes one call on the tracing channel. `run` starts the call with `call` wrapped so that the
- * call's synchronous part sees its context in {@link currentOperation}; the outcome is filled in
- * before `asyncEnd`.
+ * Publishes one call on the tracing channel, as `TracingChannel.tracePromise` does (`start` around the
+ * synchronous part, then `end`; `asyncStart` and `asyncEnd` when the promise settles, after `error`
+ * if it rejects), with one promise reaction instead of two: the outcome is filled in in the same
+ * reaction, before `asyncStart`. `run` starts the call with `call` wrapped so that the call's
+ * synchronous part sees its context in {@link currentOperation}.
  */
 export function traceOperation<O, T>(
   context: OperationContext,
@@ -41,21 +43,37 @@ export function traceOperation<O, T>(
       current = outer;
     }
   };
-  return operationChannel.tracePromise(
-    () =>
-      run(within).then(
-        (result) => {
-          context.outcome ??= outcomeOf(context, result);
-          return result;
-        },
-        (error: unknown) => {
-          context.outcome = 'error';
-          if (error instanceof CacheError) context.errorCode = error.code;
-          throw error;
-        },
-      ),
-    context,
-  );
+  const resolved = (result: T): T => {
+    context.result = result;
+    context.outcome ??= outcomeOf(context, result);
+    operationChannel.asyncStart.publish(context);
+    operationChannel.asyncEnd.publish(context);
+    return result;
+  };
+  const rejected = (error: unknown): never => {
+    failed(context, error);
+    operationChannel.asyncStart.publish(context);
+    operationChannel.asyncEnd.publish(context);
+    throw error;
+  };
+  return operationChannel.start.runStores(context, () => {
+    try {
+      return run(within).then(resolved, rejected);
+    } catch (error) {
+      failed(context, error);
+      throw error;
+    } finally {
+      operationChannel.end.publish(context);
+    }
+  });
+}
+
+/** Records a failure on the context and publishes it on the `error` channel. */
+function failed(context: OperationContext, error: unknown): void {
+  context.error = error;
+  context.outcome = 'error';
+  if (error instanceof CacheError) context.errorCode = error.code;
+  operationChannel.error.publish(context);
 }
 
 /** A new context for a call, from its arguments as given (they may still turn out invalid). */
@@ -65,12 +83,30 @@ export function operationContext(
   namespace: unknown,
   keys: unknown,
 ): OperationContext {
-  const path =
-    typeof namespace === 'string' ? [namespace] : Array.isArray(namespace) ? Array.from(namespace, String) : [];
-  const context: OperationContext = { operation, namespace: Object.freeze(path), cache };
-  if (typeof keys === 'string') return { ...context, key: keys };
-  const keyCount = countKeys(operation, keys);
-  return keyCount === undefined ? context : { ...context, keyCount };
+  // A handle's path is frozen already; a path given to a call is copied, so that changing it later
+  // cannot change what subscribers see.
+  const path: readonly string[] =
+    typeof namespace === 'string'
+      ? [namespace]
+      : Array.isArray(namespace)
+        ? Object.isFrozen(namespace)
+          ? namespace
+          : namespace.map(String)
+        : [];
+  // Every field present from the start, in one order: all contexts share one hidden class, and
+  // filling in the outcome later does not change it.
+  return {
+    operation,
+    namespace: path,
+    key: typeof keys === 'string' ? keys : undefined,
+    keyCount: typeof keys === 'string' ? undefined : countKeys(operation, keys),
+    cache,
+    outcome: undefined,
+    errorCode: undefined,
+    hits: undefined,
+    result: undefined,
+    error: undefined,
+  };
 }
 
 function countKeys(operation: CacheOperation, keys: unknown): number | undefined {
