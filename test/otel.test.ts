@@ -235,3 +235,27 @@ describe('memjs-namespaces/otel', () => {
     expect(spansOf(prefix)).toEqual([]);
   });
 });
+
+describe('packaging of the OpenTelemetry bridge', () => {
+  it('is a subpath export with an optional peer dependency; the core keeps two runtime dependencies', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const manifest = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
+    expect(Object.keys(manifest.dependencies).sort()).toEqual(['memjs', 'xxhash-wasm']);
+    expect(manifest.exports['./otel']).toEqual({ types: './dist/otel/index.d.ts', default: './dist/otel/index.js' });
+    expect(manifest.peerDependencies).toHaveProperty('@opentelemetry/api');
+    expect(manifest.peerDependenciesMeta['@opentelemetry/api']).toEqual({ optional: true });
+  });
+
+  it('nothing outside src/otel imports it or @opentelemetry', async () => {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const src = new URL('../src/', import.meta.url);
+    const files = (await readdir(src, { recursive: true })).filter(
+      (file) => file.endsWith('.ts') && !file.startsWith('otel'),
+    );
+    expect(files.length).toBeGreaterThan(10);
+    for (const file of files) {
+      const text = await readFile(new URL(file, src), 'utf8');
+      expect(text, file).not.toMatch(/from '[./]*\/?otel\/|from '@opentelemetry\//);
+    }
+  });
+});
