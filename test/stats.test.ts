@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { type CacheStats, NamespacedCache } from '../src/index.js';
-import { errorLog, makeCache, randomPrefix } from './support/cache.js';
+import { Opcode } from '../src/protocol.js';
+import { errorLog, makeCache, randomPrefix, rawClient } from './support/cache.js';
 import { privateMemcached } from './support/servers.js';
+import { spyOnWrites } from './support/wire.js';
 
 const NO_ERRORS: CacheStats['errors'] = {
   E_TIMEOUT: 0,
@@ -138,6 +140,20 @@ describe('cache.stats()', () => {
       tokensCreated: 1,
       errors: { ...NO_ERRORS, E_CONNECTION: 5, E_CLOSED: 1 },
     });
+  });
+
+  it('counts a value it cannot decode as a miss and an E_CORRUPT_VALUE', async () => {
+    const client = rawClient();
+    const cache = new NamespacedCache({ client, prefix: randomPrefix(), onError: () => {} });
+    const wire = spyOnWrites(client);
+    await cache.set('n', 'k', 'ours');
+    const dataKey = wire
+      .requests()
+      .find((request) => request.opcode === Opcode.Set && !request.key.includes(':t:'))?.key;
+    await client.set(dataKey as string, 'written by someone else', {});
+    expect(await cache.get('n', 'k')).toBeUndefined();
+    expect(cache.stats()).toMatchObject({ hits: 0, misses: 1, errors: { ...NO_ERRORS, E_CORRUPT_VALUE: 1 } });
+    await cache.close();
   });
 
   it('with failOpen: false, counts each error once', async () => {

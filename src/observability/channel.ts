@@ -15,6 +15,7 @@ export const OPERATION_CHANNEL = 'memjs-namespaces:operation';
  * - `'cleared'`: `deleteNamespace` was acknowledged.
  * - `'loaded'`: `getOrSet` called its loader.
  * - `'stale'`: `getOrSet` answered with a value past its fresh time.
+ * - `'waited'`: `getOrSet` waited for another process's load (fleet lock) and answered with its value.
  * - `'error'`: the call failed, whether it rejected or failed open; see
  *   {@link OperationContext.errorCode} and {@link OperationContext.error}.
  */
@@ -28,6 +29,7 @@ export type OperationOutcome =
   | 'cleared'
   | 'loaded'
   | 'stale'
+  | 'waited'
   | 'error';
 
 /** The memcached a cache talks to, as far as it is known when the cache is made. */
