@@ -12,7 +12,8 @@
  * this process spends per operation (memcached runs in its own process): on a machine shared with
  * other work, throughput swings with the neighbours' load, CPU per operation much less.
  * Prints a table and writes
- * bench/OBSERVABILITY.md. BENCH_ROUNDS and BENCH_MS as in bench/run.ts.
+ * bench/OBSERVABILITY.md. BENCH_ROUNDS and BENCH_MS as in bench/run.ts; BENCH_OPERATIONS and
+ * BENCH_CONCURRENCIES pick cells.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -27,6 +28,9 @@ const MS = Number(process.env.BENCH_MS ?? 400);
 // The commit this branch grew from: the same code without observability, whatever main has since.
 const BASELINE = process.env.BENCH_BASELINE ?? execFileSync('git', ['merge-base', 'HEAD', 'main']).toString().trim();
 const root = new URL('..', import.meta.url).pathname;
+// To re-measure one cell: BENCH_OPERATIONS=set BENCH_CONCURRENCIES=16.
+const OPERATIONS = (process.env.BENCH_OPERATIONS ?? 'get,set').split(',') as ('get' | 'set')[];
+const CONCURRENCIES = (process.env.BENCH_CONCURRENCIES ?? '1,16,128').split(',').map(Number);
 
 /** Builds the baseline's src/ at the git ref into a temporary directory, with this tree's node_modules. */
 function buildBaseline(ref: string): { dir: string; commit: string } {
@@ -161,8 +165,8 @@ try {
   for (const mode of modes) {
     for (let index = 0; index < 1000; index += 1) await mode.set(index);
   }
-  for (const operation of ['get', 'set'] as const) {
-    for (const concurrency of [1, 16, 128]) {
+  for (const operation of OPERATIONS) {
+    for (const concurrency of CONCURRENCIES) {
       const measured = await compare(operation, concurrency);
       rows.push(...measured);
       console.log(table(measured).split('\n').slice(2).join('\n'));
