@@ -4,6 +4,14 @@ export { CacheError, type CacheErrorCode, type CacheOperation } from './errors.j
 export { NamespaceHandle } from './namespace-handle.js';
 export { NamespacedCache } from './namespaced-cache.js';
 export type { Namespace } from './namespaces.js';
+export {
+  type CacheDescription,
+  OPERATION_CHANNEL,
+  type OperationContext,
+  type OperationOutcome,
+  operationChannel,
+} from './observability/channel.js';
+export type { CacheStats } from './observability/stats.js';
 export type {
   ClientOption,
   CommonOptions,
