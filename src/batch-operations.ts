@@ -3,7 +3,6 @@ import { encodeValue } from './codec.js';
 import type { Context } from './context.js';
 import { decodeData, deleteData, readData, storeData } from './data-requests.js';
 import { CacheError } from './errors.js';
-import { withOperation } from './failure-policy.js';
 import { planWrite, staleFor, type WritePlan } from './freshness.js';
 import type { Namespace, NamespaceState } from './namespaces.js';
 import { countDeletes, countMultiRead } from './observability/counting.js';

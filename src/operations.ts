@@ -3,7 +3,6 @@ import { BatchOperations } from './batch-operations.js';
 import { encodeValue } from './codec.js';
 import type { Context } from './context.js';
 import { decodeData, deleteData, readData, storeData } from './data-requests.js';
-import { withOperation } from './failure-policy.js';
 import { planWrite, staleFor } from './freshness.js';
 import { type Namespace, NamespaceState } from './namespaces.js';
 import { countDeleted, countRead } from './observability/counting.js';

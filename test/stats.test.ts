@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type CacheStats, NamespacedCache } from '../src/index.js';
 import { Opcode } from '../src/protocol.js';
 import { errorLog, makeCache, randomPrefix, rawClient } from './support/cache.js';
@@ -174,5 +174,43 @@ describe('cache.stats()', () => {
     expect(before.misses).toBe(0);
     expect(cache.stats().misses).toBe(1);
     expect(cache.stats()).not.toBe(cache.stats());
+  });
+});
+
+describe('getOrSet counters', () => {
+  it('counts its read as a hit or miss, stale values served, and waits on another cache lock', async () => {
+    const prefix = randomPrefix();
+    const holder = makeCache({ prefix });
+    const waiter = makeCache({ prefix });
+    const options = { ttl: 1, staleWhileRevalidate: 30, staleIfError: 60 };
+    let release: ((value: string) => void) | undefined;
+    const holding = holder.getOrSet(
+      'product',
+      'a',
+      () => new Promise<string>((resolve) => (release = resolve)),
+      options,
+    );
+    await vi.waitFor(() => expect(release).toBeDefined());
+    const waiting = waiter.getOrSet('product', 'a', () => 'unused', options);
+    await vi.waitFor(() => expect(waiter.stats().lockWaits).toBe(1));
+    release?.('loaded');
+    expect(await Promise.all([holding, waiting])).toEqual(['loaded', 'loaded']);
+    expect(await waiter.getOrSet('product', 'a', () => 'unused', options)).toBe('loaded');
+    expect(waiter.stats()).toMatchObject({ misses: 1, hits: 1, loads: 0, lockWaits: 1, staleServed: 0 });
+
+    const real = Date.now.bind(Date);
+    vi.spyOn(Date, 'now').mockImplementation(() => real() + 5000);
+    try {
+      expect(await waiter.getOrSet('product', 'a', () => 'refreshed', options)).toBe('loaded'); // stale, refreshing
+      await vi.waitFor(async () => expect(await waiter.get('product', 'a')).toBe('refreshed'));
+      vi.spyOn(Date, 'now').mockImplementation(() => real() + 40_000); // past staleWhileRevalidate
+      const failing = () => Promise.reject(new Error('down'));
+      expect(await waiter.getOrSet('product', 'a', failing, options)).toBe('refreshed'); // staleIfError
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(waiter.stats()).toMatchObject({ staleServed: 2, loads: 2, lockWaits: 1 });
+    expect(waiter.stats().errors.E_LOADER).toBe(1);
+    expect(holder.stats()).toMatchObject({ misses: 1, loads: 1, lockWaits: 0 });
   });
 });

@@ -180,3 +180,33 @@ describe('tracing channel memjs-namespaces:operation', () => {
     }
   });
 });
+
+describe('getOrSet outcomes on the channel', () => {
+  it('says stale for a stale value served, and waited for a value another cache loaded', async () => {
+    const prefix = randomPrefix();
+    const holder = makeCache({ prefix });
+    const waiter = makeCache({ prefix });
+    const log = recordOperations(prefix);
+    const options = { ttl: 1, staleWhileRevalidate: 30 };
+    let release: ((value: string) => void) | undefined;
+    const holding = holder.getOrSet(
+      'product',
+      'a',
+      () => new Promise<string>((resolve) => (release = resolve)),
+      options,
+    );
+    await vi.waitFor(() => expect(release).toBeDefined());
+    const waiting = waiter.getOrSet('product', 'a', () => 'unused', options);
+    await vi.waitFor(() => expect(waiter.stats().lockWaits).toBe(1));
+    release?.('loaded');
+    await Promise.all([holding, waiting]);
+    const real = Date.now.bind(Date);
+    vi.spyOn(Date, 'now').mockImplementation(() => real() + 5000);
+    try {
+      expect(await waiter.getOrSet('product', 'a', () => 'refreshed', options)).toBe('loaded');
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(log.ended().map((context) => context.outcome)).toEqual(['loaded', 'waited', 'stale']);
+  });
+});
