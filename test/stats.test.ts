@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { type CacheStats, NamespacedCache } from '../src/index.js';
 import { Opcode } from '../src/protocol.js';
 import { errorLog, makeCache, randomPrefix, rawClient } from './support/cache.js';
+import { contendedLoad } from './support/contention.js';
 import { privateMemcached } from './support/servers.js';
 import { spyOnWrites } from './support/wire.js';
 
@@ -183,18 +184,7 @@ describe('getOrSet counters', () => {
     const holder = makeCache({ prefix });
     const waiter = makeCache({ prefix });
     const options = { ttl: 1, staleWhileRevalidate: 30, staleIfError: 60 };
-    let release: ((value: string) => void) | undefined;
-    const holding = holder.getOrSet(
-      'product',
-      'a',
-      () => new Promise<string>((resolve) => (release = resolve)),
-      options,
-    );
-    await vi.waitFor(() => expect(release).toBeDefined());
-    const waiting = waiter.getOrSet('product', 'a', () => 'unused', options);
-    await vi.waitFor(() => expect(waiter.stats().lockWaits).toBe(1));
-    release?.('loaded');
-    expect(await Promise.all([holding, waiting])).toEqual(['loaded', 'loaded']);
+    expect(await contendedLoad(holder, waiter, 'a', options)).toEqual(['loaded', 'loaded']);
     expect(await waiter.getOrSet('product', 'a', () => 'unused', options)).toBe('loaded');
     expect(waiter.stats()).toMatchObject({ misses: 1, hits: 1, loads: 0, lockWaits: 1, staleServed: 0 });
 

@@ -4,6 +4,7 @@ import { CacheError, NamespacedCache, type OperationContext } from '../src/index
 import { currentOperation } from '../src/observability/trace.js';
 import { makeCache, randomPrefix, servers } from './support/cache.js';
 import { recordOperations } from './support/channel.js';
+import { contendedLoad } from './support/contention.js';
 import { privateMemcached } from './support/servers.js';
 
 /** The fields a test compares: what the call was, and how it ended. */
@@ -188,18 +189,7 @@ describe('getOrSet outcomes on the channel', () => {
     const waiter = makeCache({ prefix });
     const log = recordOperations(prefix);
     const options = { ttl: 1, staleWhileRevalidate: 30 };
-    let release: ((value: string) => void) | undefined;
-    const holding = holder.getOrSet(
-      'product',
-      'a',
-      () => new Promise<string>((resolve) => (release = resolve)),
-      options,
-    );
-    await vi.waitFor(() => expect(release).toBeDefined());
-    const waiting = waiter.getOrSet('product', 'a', () => 'unused', options);
-    await vi.waitFor(() => expect(waiter.stats().lockWaits).toBe(1));
-    release?.('loaded');
-    await Promise.all([holding, waiting]);
+    await contendedLoad(holder, waiter, 'a', options);
     const real = Date.now.bind(Date);
     vi.spyOn(Date, 'now').mockImplementation(() => real() + 5000);
     try {
