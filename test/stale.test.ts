@@ -1,3 +1,4 @@
+import memjs from 'memjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NamespacedCache, type NamespacedCacheOptions } from '../src/index.js';
 import { Opcode } from '../src/protocol.js';
@@ -206,7 +207,8 @@ describe('waiting for another process to load', () => {
     await vi.waitFor(() => expect(releaseHolder).toBeDefined());
     const [host, port] = servers.split(':') as [string, string];
     const proxy = await FaultProxy.start({ host, port: Number(port) });
-    const client = rawClient(proxy.servers);
+    // memjs' own socket timeout (0.5 s by default) must not fire during the slow replies below.
+    const client = memjs.Client.create(proxy.servers, { timeout: 10, retries: 1, logger: { log() {} } });
     const log = errorLog();
     const waiter = new NamespacedCache({ client, prefix, onError: log.onError, lockWait: 30, timeout: 2 });
     const written = spyOnWrites(client);
@@ -229,5 +231,6 @@ describe('waiting for another process to load', () => {
     await inFlight;
     releaseHolder?.('loaded by the holder');
     expect(await holding).toBe('loaded by the holder');
+    client.close();
   });
 });
