@@ -2,9 +2,10 @@
  * The multi-tenant case: several tenants share one memcached (and one application). Clearing
  * everything of one tenant must not touch the others, and must not need a flush.
  */
-import { NamespacedCache } from 'memjs-namespaces';
+import { type CacheStats, NamespacedCache } from 'memjs-namespaces';
 
-export async function multiTenant(servers: string): Promise<void> {
+/** Runs the example; resolves the cache's counters. */
+export async function multiTenant(servers: string): Promise<CacheStats> {
   const cache = new NamespacedCache({ servers, prefix: 'demo-saas' });
   const show = async (label: string): Promise<void> => {
     const lisboaProduct = await cache.get(['tenant:lisboa', 'products'], 'p1');
@@ -25,5 +26,7 @@ export async function multiTenant(servers: string): Promise<void> {
   console.log("  deleteNamespace('tenant:lisboa')  -- one write clears lisboa and everything below it");
   await cache.deleteNamespace('tenant:lisboa');
   await show('after clearing lisboa:');
+  const stats = cache.stats();
   await cache.close();
+  return stats;
 }

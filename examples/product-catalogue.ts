@@ -3,7 +3,7 @@
  * database, then clear the whole `product` namespace after a bulk import; another application on
  * the same memcached is untouched.
  */
-import { NamespacedCache } from 'memjs-namespaces';
+import { type CacheStats, NamespacedCache } from 'memjs-namespaces';
 
 interface Product {
   readonly name: string;
@@ -17,7 +17,8 @@ function loadProduct(key: string): Product | undefined {
   return database[key];
 }
 
-export async function productCatalogue(servers: string): Promise<void> {
+/** Runs the example; resolves the shop cache's counters. */
+export async function productCatalogue(servers: string): Promise<CacheStats> {
   const shop = new NamespacedCache({ servers, prefix: 'demo-shop' });
   const blog = new NamespacedCache({ servers, prefix: 'demo-blog' });
   const products = shop.namespace('product');
@@ -46,5 +47,7 @@ export async function productCatalogue(servers: string): Promise<void> {
   console.log(
     `  another app's 'product' namespace (prefix demo-blog) is untouched: ${JSON.stringify(await blog.get('product', 'guitar'))}`,
   );
+  const stats = shop.stats();
   await Promise.all([shop.close(), blog.close()]);
+  return stats;
 }

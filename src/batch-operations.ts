@@ -3,9 +3,9 @@ import { encodeValue } from './codec.js';
 import type { Context } from './context.js';
 import { decodeData, deleteData, readData, storeData } from './data-requests.js';
 import { CacheError } from './errors.js';
-import { withOperation } from './failure-policy.js';
 import { planWrite, staleFor, type WritePlan } from './freshness.js';
 import type { Namespace, NamespaceState } from './namespaces.js';
+import { countDeletes, countMultiRead } from './observability/counting.js';
 import type { Operations } from './operations.js';
 import type { SetOptions } from './options.js';
 
@@ -21,7 +21,7 @@ export class BatchOperations {
   ) {}
 
   getMulti<T>(namespace: Namespace | NamespaceState, keys: readonly string[]): Promise<Map<string, T>> {
-    const { transport, generations, policy } = this.context;
+    const { transport, generations, policy, stats } = this.context;
     return rejectingThrows(() => {
       const hashes = this.hashKeys(keys);
       return generations.call<Map<string, Buffer>, Map<string, T>>(
@@ -48,6 +48,7 @@ export class BatchOperations {
               bytes === undefined || staleFor(bytes) >= 0 ? undefined : decodeData(policy, 'getMulti', bytes);
             if (value !== undefined) values.set(key, value as T);
           }
+          countMultiRead(stats, values.size, error === undefined ? hashes.size : values.size);
           if (error !== undefined) policy.fail('getMulti', error, values, resolve, reject);
           else resolve(values);
         },
@@ -56,7 +57,7 @@ export class BatchOperations {
   }
 
   setMulti(namespace: Namespace | NamespaceState, entries: Entries<unknown>, options?: SetOptions): Promise<boolean> {
-    const { transport, keys, generations, policy, settings } = this.context;
+    const { transport, keys, generations, policy, settings, stats } = this.context;
     return rejectingThrows(() => {
       const state = this.operations.stateOf(namespace);
       const freshness = writeOptionsOf(options, settings);
@@ -66,15 +67,18 @@ export class BatchOperations {
         const plan = planWrite(freshness);
         encoded.set(keys.keyHash(key), { bytes: encodeValue(value, plan.freshUntil), plan });
       }
-      return generations.call<boolean, boolean>(
+      return generations.call<number, boolean>(
         state,
         (head, deadline, done) =>
           forEachRequest(
             encoded,
             (hash, { bytes, plan }, settle) => storeData(transport, head + hash, bytes, plan.expiry, deadline, settle),
-            (error, failures) => done(error && summarise(error, failures, encoded.size, 'stored'), true),
+            (error, failures) =>
+              done(error && summarise(error, failures, encoded.size, 'stored'), encoded.size - failures),
           ),
-        (error, _stored, _head, resolve, reject) => {
+        (error, stored = 0, _head, resolve, reject) => {
+          stats.stored += stored;
+          stats.notStored += encoded.size - stored;
           if (error !== undefined) policy.fail('setMulti', error, false, resolve, reject);
           else resolve(true);
         },
@@ -83,7 +87,7 @@ export class BatchOperations {
   }
 
   deleteMulti(namespace: Namespace | NamespaceState, keys: readonly string[]): Promise<number> {
-    const { transport, generations } = this.context;
+    const { transport, generations, policy, stats } = this.context;
     return rejectingThrows(() => {
       const hashes = this.hashKeys(keys);
       return generations.call<number, number>(
@@ -101,8 +105,8 @@ export class BatchOperations {
           );
         },
         (error, existed, _head, resolve, reject) => {
-          if (error !== undefined) reject(withOperation(error, 'deleteMulti'));
-          else resolve(existed ?? 0);
+          if (error !== undefined) reject(policy.thrown(error, 'deleteMulti'));
+          else resolve(countDeletes(stats, existed ?? 0));
         },
       );
     });

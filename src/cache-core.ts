@@ -6,6 +6,9 @@ import { KeySpace } from './keys.js';
 import { Lifecycle } from './lifecycle.js';
 import { checkMemjsClient, createMemjsClient, type MemjsClient } from './memjs-client.js';
 import { Namespaces } from './namespaces.js';
+import { type CacheDescription, operationChannel } from './observability/channel.js';
+import { Stats } from './observability/stats.js';
+import { describeCache, operationContext, traceOperation } from './observability/trace.js';
 import { Operations } from './operations.js';
 import { type NamespacedCacheOptions, resolveOptions, type Settings } from './options.js';
 import { installRendezvousHashing } from './pool.js';
@@ -18,6 +21,9 @@ import { Transport } from './transport.js';
  */
 export class CacheCore {
   readonly settings: Settings;
+  /** The counters `stats()` copies; every operation of the cache and its handles counts here. */
+  readonly stats = new Stats();
+  private readonly description: CacheDescription;
   private readonly client: MemjsClient;
   private readonly ownsClient: boolean;
   private readonly transport: Transport;
@@ -37,6 +43,7 @@ export class CacheCore {
     // mapping (useConsistentHashing() gives it ours).
     if (this.ownsClient && this.client.servers.length > 1) installRendezvousHashing(this.client);
     this.transport = new Transport(this.client, this.settings.timeoutMs);
+    this.description = describeCache(this.settings.prefix, this.client.servers);
     // xxhash-wasm compiles asynchronously, once per process; caches made after that start ready.
     const hasher = loadedHasher();
     if (hasher === undefined) {
@@ -55,27 +62,44 @@ export class CacheCore {
 
   private makeOperations(hasher: Hasher): Operations {
     const keys = new KeySpace(this.settings.prefix, hasher);
-    const tokens = new Tokens(this.transport, hasher, this.settings.tokenTtl);
+    const tokens = new Tokens(this.transport, hasher, this.settings.tokenTtl, this.stats);
     return new Operations({
       settings: this.settings,
       transport: this.transport,
       keys,
       namespaces: new Namespaces(keys),
       tokens,
-      generations: new Generations(tokens, this.settings.tokenCacheTtlMs, this.settings.timeoutMs),
-      policy: new FailurePolicy(this.settings.failOpen, this.settings.onError),
+      generations: new Generations(tokens, this.settings.tokenCacheTtlMs, this.settings.timeoutMs, this.stats),
+      policy: new FailurePolicy(this.settings.failOpen, this.settings.onError, this.stats),
       lifecycle: this.lifecycle,
+      stats: this.stats,
     });
   }
 
-  /** Runs `call` with the operations: now if they are ready, else once they are (or `E_CLOSED`). */
-  run<T>(operation: CacheOperation, call: (operations: Operations) => Promise<T>): Promise<T> {
+  /**
+   * Runs `call` with the operations: now if they are ready, else once they are (or `E_CLOSED`).
+   * Published on the tracing channel when it has subscribers, with the call's namespace and key(s).
+   */
+  run<T>(
+    operation: CacheOperation,
+    call: (operations: Operations) => Promise<T>,
+    namespace?: unknown,
+    keys?: unknown,
+  ): Promise<T> {
+    if (operationChannel.hasSubscribers) {
+      const context = operationContext(this.description, operation, namespace, keys);
+      return traceOperation(context, (bound: typeof call) => this.untraced(operation, bound), call);
+    }
+    return this.untraced(operation, call);
+  }
+
+  private untraced<T>(operation: CacheOperation, call: (operations: Operations) => Promise<T>): Promise<T> {
     const operations = this.operations;
     return operations === undefined ? this.later(operation, call) : call(operations);
   }
 
   private later<T>(operation: CacheOperation, call: (operations: Operations) => Promise<T>): Promise<T> {
-    if (this.lifecycle.closed) return Promise.reject(this.lifecycle.closedError(operation));
+    if (this.lifecycle.closed) return Promise.reject(this.stats.error(this.lifecycle.closedError(operation)));
     // Made before close(): it runs once the hash functions are ready, and close() waits for it
     // (its callback was registered on `ready` before close()'s own).
     return this.ready.then(call);

@@ -3,6 +3,7 @@ import type { Generations } from './generation.js';
 import type { KeySpace } from './keys.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Namespaces } from './namespaces.js';
+import type { Stats } from './observability/stats.js';
 import type { Settings } from './options.js';
 import type { Tokens } from './tokens.js';
 import type { Transport } from './transport.js';
@@ -17,4 +18,6 @@ export interface Context {
   readonly generations: Generations;
   readonly policy: FailurePolicy;
   readonly lifecycle: Lifecycle;
+  /** The cache's counters (`cache.stats()`). */
+  readonly stats: Stats;
 }

@@ -1,4 +1,5 @@
 import { CacheError, type CacheOperation } from './errors.js';
+import type { Stats } from './observability/stats.js';
 import { Status, statusName } from './protocol.js';
 
 /**
@@ -9,10 +10,12 @@ export class FailurePolicy {
   /**
    * @param failOpen - the `failOpen` option.
    * @param onError - the `onError` option.
+   * @param stats - counts every error reported or thrown, by code.
    */
   constructor(
     readonly failOpen: boolean,
     private readonly onError: (error: CacheError) => void,
+    private readonly stats: Stats,
   ) {}
 
   /** A failed read or write: report it and resolve `fallback`, or reject with `failOpen: false`. */
@@ -28,18 +31,24 @@ export class FailurePolicy {
       this.report(reported);
       resolve(fallback);
     } else {
-      reject(reported);
+      reject(this.stats.error(reported));
     }
   }
 
   /** Tells `onError` about an error the cache swallows. */
   report(error: CacheError): void {
+    this.stats.error(error);
     try {
       this.onError(error);
     } catch (thrown) {
       // A throwing onError must not break the cache or turn a fail-open read into a crash.
       process.emitWarning(`memjs-namespaces: onError threw: ${String(thrown)}`, { code: 'MEMJS_NAMESPACES_ONERROR' });
     }
+  }
+
+  /** The error an invalidation rejects with: counted, and naming the public operation. */
+  thrown(error: CacheError, operation: CacheOperation): CacheError {
+    return this.stats.error(withOperation(error, operation));
   }
 }
 

@@ -1,5 +1,7 @@
 import type { CacheError } from './errors.js';
 import type { NamespaceState } from './namespaces.js';
+import type { Stats } from './observability/stats.js';
+import { currentOperation, recordError } from './observability/trace.js';
 import type { Level, Tokens } from './tokens.js';
 import { now } from './transport.js';
 
@@ -42,11 +44,13 @@ export class Generations {
    * @param tokens - resolves token reads.
    * @param tokenCacheTtlMs - how long a seen token is trusted; 0 = never.
    * @param timeoutMs - the deadline of a call, from its start.
+   * @param stats - counts optimistic re-reads.
    */
   constructor(
     private readonly tokens: Tokens,
     private readonly tokenCacheTtlMs: number,
     private readonly timeoutMs: number,
+    readonly stats: Stats,
   ) {}
 
   /**
@@ -54,11 +58,13 @@ export class Generations {
    * a deadline `timeout` from now, and settles the call's promise with `settle`.
    */
   call<R, T>(state: NamespaceState, action: Action<R>, settle: Settle<R, T>): Promise<T> {
+    const trace = currentOperation(); // the call's tracing context, if the channel has subscribers
     return new Promise<T>((resolve, reject) => {
       const time = now();
-      this.run<R>(state, time, time + this.timeoutMs, action, (error, result, head) =>
-        settle(error, result, head, resolve, reject),
-      );
+      this.run<R>(state, time, time + this.timeoutMs, action, (error, result, head) => {
+        if (error !== undefined) recordError(trace, error);
+        settle(error, result, head, resolve, reject);
+      });
     });
   }
 
@@ -148,6 +154,7 @@ class OptimisticRun<R> {
       if (this.actionDone) this.finish();
     } else {
       // The namespace moved on: redo the work under the new generation at once.
+      this.generations.stats.optimisticRereads += 1;
       this.settled = true;
       this.action(head, this.deadline, (actionError, result) => this.outcome(actionError, result, head));
     }

@@ -8,6 +8,20 @@ export { CacheError, type CacheErrorCode, type CacheOperation } from './errors.j
 export { NamespaceHandle } from './namespace-handle.js';
 export { NamespacedCache } from './namespaced-cache.js';
 export type { Namespace } from './namespaces.js';
+export {
+  type CacheDescription,
+  OPERATION_CHANNEL,
+  type OperationContext,
+  type OperationOutcome,
+} from './observability/channel.js';
+export {
+  type ChannelListener,
+  type OperationChannel,
+  type OperationEventChannel,
+  type OperationSubscribers,
+  operationChannel,
+} from './observability/public-channel.js';
+export type { CacheStats } from './observability/stats.js';
 export type {
   ClientOption,
   CommonOptions,

@@ -3,7 +3,7 @@ import type { CacheCore } from './cache-core.js';
 import type { Storable, StorableLoad } from './codec.js';
 import { checkNamespace, type Namespace, type NamespaceState } from './namespaces.js';
 import type { Operations } from './operations.js';
-import type { SetOptions } from './options.js';
+import type { GetOrSetOptions, SetOptions } from './options.js';
 import type { LoaderContext } from './read-through/loader.js';
 
 /**
@@ -44,46 +44,56 @@ export class NamespaceHandle {
 
   /** See `NamespacedCache.get`. */
   get<T = unknown>(key: string): Promise<T | undefined> {
-    return this.core.run('get', (ops) => ops.get<T>(this.stateIn(ops), key));
+    return this.core.run('get', (ops) => ops.get<T>(this.stateIn(ops), key), this.path, key);
   }
 
   /** See `NamespacedCache.set`. */
   set<T>(key: string, value: T & Storable<T>, options?: SetOptions): Promise<boolean> {
-    return this.core.run('set', (ops) => ops.set(this.stateIn(ops), key, value, options));
+    return this.core.run('set', (ops) => ops.set(this.stateIn(ops), key, value, options), this.path, key);
   }
 
   /** See `NamespacedCache.delete`. */
   delete(key: string): Promise<boolean> {
-    return this.core.run('delete', (ops) => ops.delete(this.stateIn(ops), key));
+    return this.core.run('delete', (ops) => ops.delete(this.stateIn(ops), key), this.path, key);
   }
 
   /** See `NamespacedCache.getMulti`. */
   getMulti<T = unknown>(keys: readonly string[]): Promise<Map<string, T>> {
-    return this.core.run('getMulti', (ops) => ops.batch.getMulti<T>(this.stateIn(ops), keys));
+    return this.core.run('getMulti', (ops) => ops.batch.getMulti<T>(this.stateIn(ops), keys), this.path, keys);
   }
 
   /** See `NamespacedCache.setMulti`. */
   setMulti<T>(entries: Entries<T & Storable<T>>, options?: SetOptions): Promise<boolean> {
-    return this.core.run('setMulti', (ops) => ops.batch.setMulti(this.stateIn(ops), entries, options));
+    return this.core.run(
+      'setMulti',
+      (ops) => ops.batch.setMulti(this.stateIn(ops), entries, options),
+      this.path,
+      entries,
+    );
   }
 
   /** See `NamespacedCache.deleteMulti`. */
   deleteMulti(keys: readonly string[]): Promise<number> {
-    return this.core.run('deleteMulti', (ops) => ops.batch.deleteMulti(this.stateIn(ops), keys));
+    return this.core.run('deleteMulti', (ops) => ops.batch.deleteMulti(this.stateIn(ops), keys), this.path, keys);
   }
 
   /** See `NamespacedCache.getOrSet`. */
   getOrSet<R>(
     key: string,
     loader: ((context: LoaderContext) => R) & StorableLoad<R>,
-    options?: SetOptions,
+    options?: GetOrSetOptions,
   ): Promise<Awaited<R>> {
-    return this.core.run('getOrSet', (ops) => ops.readThrough.getOrSet(this.stateIn(ops), key, loader, options));
+    return this.core.run(
+      'getOrSet',
+      (ops) => ops.readThrough.getOrSet(this.stateIn(ops), key, loader, options),
+      this.path,
+      key,
+    );
   }
 
   /** Clears this namespace and every namespace below it. See `NamespacedCache.deleteNamespace`. */
   clear(): Promise<void> {
-    return this.core.run('deleteNamespace', (ops) => ops.deleteNamespace(this.stateIn(ops)));
+    return this.core.run('deleteNamespace', (ops) => ops.deleteNamespace(this.stateIn(ops)), this.path);
   }
 
   /**

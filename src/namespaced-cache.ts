@@ -3,6 +3,7 @@ import { CacheCore } from './cache-core.js';
 import type { Storable, StorableLoad } from './codec.js';
 import { NamespaceHandle } from './namespace-handle.js';
 import { checkNamespace, type Namespace } from './namespaces.js';
+import type { CacheStats } from './observability/stats.js';
 import type { GetOrSetOptions, NamespacedCacheOptions, SetOptions } from './options.js';
 import type { LoaderContext } from './read-through/loader.js';
 
@@ -44,7 +45,7 @@ export class NamespacedCache {
    * from before it — unless `tokenCacheTtl` allows bounded staleness.
    */
   get<T = unknown>(namespace: Namespace, key: string): Promise<T | undefined> {
-    return this.core.run('get', (ops) => ops.get<T>(namespace, key));
+    return this.core.run('get', (ops) => ops.get<T>(namespace, key), namespace, key);
   }
 
   /**
@@ -56,12 +57,12 @@ export class NamespacedCache {
    * `deleteNamespace` may land in either generation; {@link getOrSet} pins it before loading.
    */
   set<T>(namespace: Namespace, key: string, value: T & Storable<T>, options?: SetOptions): Promise<boolean> {
-    return this.core.run('set', (ops) => ops.set(namespace, key, value, options));
+    return this.core.run('set', (ops) => ops.set(namespace, key, value, options), namespace, key);
   }
 
   /** Deletes a key; resolves whether it existed. Rejects with a `CacheError` when memcached fails. */
   delete(namespace: Namespace, key: string): Promise<boolean> {
-    return this.core.run('delete', (ops) => ops.delete(namespace, key));
+    return this.core.run('delete', (ops) => ops.delete(namespace, key), namespace, key);
   }
 
   /**
@@ -69,7 +70,7 @@ export class NamespacedCache {
    * unless memcached acknowledged it (after a timeout the outcome is unknown: retrying is safe).
    */
   deleteNamespace(namespace: Namespace): Promise<void> {
-    return this.core.run('deleteNamespace', (ops) => ops.deleteNamespace(namespace));
+    return this.core.run('deleteNamespace', (ops) => ops.deleteNamespace(namespace), namespace);
   }
 
   /**
@@ -78,7 +79,7 @@ export class NamespacedCache {
    * it resolves the hits it has (fail-open) after telling `onError`.
    */
   getMulti<T = unknown>(namespace: Namespace, keys: readonly string[]): Promise<Map<string, T>> {
-    return this.core.run('getMulti', (ops) => ops.batch.getMulti<T>(namespace, keys));
+    return this.core.run('getMulti', (ops) => ops.batch.getMulti<T>(namespace, keys), namespace, keys);
   }
 
   /**
@@ -87,12 +88,12 @@ export class NamespacedCache {
    * checked before anything is sent.
    */
   setMulti<T>(namespace: Namespace, entries: Entries<T & Storable<T>>, options?: SetOptions): Promise<boolean> {
-    return this.core.run('setMulti', (ops) => ops.batch.setMulti(namespace, entries, options));
+    return this.core.run('setMulti', (ops) => ops.batch.setMulti(namespace, entries, options), namespace, entries);
   }
 
   /** Deletes many keys; resolves how many existed. Rejects with a `CacheError` when memcached fails. */
   deleteMulti(namespace: Namespace, keys: readonly string[]): Promise<number> {
-    return this.core.run('deleteMulti', (ops) => ops.batch.deleteMulti(namespace, keys));
+    return this.core.run('deleteMulti', (ops) => ops.batch.deleteMulti(namespace, keys), namespace, keys);
   }
 
   /**
@@ -112,7 +113,12 @@ export class NamespacedCache {
     loader: ((context: LoaderContext) => R) & StorableLoad<R>,
     options?: GetOrSetOptions,
   ): Promise<Awaited<R>> {
-    return this.core.run('getOrSet', (ops) => ops.readThrough.getOrSet(namespace, key, loader, options));
+    return this.core.run(
+      'getOrSet',
+      (ops) => ops.readThrough.getOrSet(namespace, key, loader, options),
+      namespace,
+      key,
+    );
   }
 
   /**
@@ -122,6 +128,16 @@ export class NamespacedCache {
    */
   namespace(namespace: Namespace): NamespaceHandle {
     return NamespaceHandle.of(this.core, checkNamespace(namespace));
+  }
+
+  /**
+   * The cache's counters since it was constructed (its handles count here too), as a plain object:
+   * hits, misses, writes, deletes, namespace clears, token reads and creations, optimistic re-reads,
+   * `getOrSet` loads, and errors by code. See {@link CacheStats}. Counting is always on and costs a
+   * few integer increments per call.
+   */
+  stats(): CacheStats {
+    return this.core.stats.snapshot();
   }
 
   /**

@@ -3,9 +3,9 @@ import { BatchOperations } from './batch-operations.js';
 import { encodeValue } from './codec.js';
 import type { Context } from './context.js';
 import { decodeData, deleteData, readData, storeData } from './data-requests.js';
-import { withOperation } from './failure-policy.js';
 import { planWrite, staleFor } from './freshness.js';
 import { type Namespace, NamespaceState } from './namespaces.js';
+import { countDeleted, countRead } from './observability/counting.js';
 import type { SetOptions } from './options.js';
 import { ReadThrough } from './read-through/read-through.js';
 import type { Level } from './tokens.js';
@@ -33,7 +33,7 @@ export class Operations {
   }
 
   get<T>(namespace: Namespace | NamespaceState, key: string): Promise<T | undefined> {
-    const { transport, keys, generations, policy } = this.context;
+    const { transport, keys, generations, policy, stats } = this.context;
     return rejectingThrows(() => {
       const keyHash = keys.keyHash(checkKey(key));
       return generations.call<Buffer, T | undefined>(
@@ -42,15 +42,15 @@ export class Operations {
         (error, bytes, _head, resolve, reject) => {
           if (error !== undefined) policy.fail('get', error, undefined, resolve, reject);
           // A value past its fresh ttl is a miss here; only getOrSet may serve it stale.
-          else if (bytes === undefined || staleFor(bytes) >= 0) resolve(undefined);
-          else resolve(decodeData(policy, 'get', bytes) as T | undefined);
+          else if (bytes === undefined || staleFor(bytes) >= 0) resolve(countRead(stats, undefined));
+          else resolve(countRead(stats, decodeData(policy, 'get', bytes) as T | undefined));
         },
       );
     });
   }
 
   set(namespace: Namespace | NamespaceState, key: string, value: unknown, options?: SetOptions): Promise<boolean> {
-    const { transport, keys, generations, policy, settings } = this.context;
+    const { transport, keys, generations, policy, settings, stats } = this.context;
     return rejectingThrows(() => {
       const state = this.stateOf(namespace);
       const keyHash = keys.keyHash(checkKey(key));
@@ -60,6 +60,8 @@ export class Operations {
         state,
         (head, deadline, done) => storeData(transport, head + keyHash, bytes, expiry, deadline, done),
         (error, _stored, _head, resolve, reject) => {
+          if (error === undefined) stats.stored += 1;
+          else stats.notStored += 1;
           if (error !== undefined) policy.fail('set', error, false, resolve, reject);
           else resolve(true);
         },
@@ -68,15 +70,15 @@ export class Operations {
   }
 
   delete(namespace: Namespace | NamespaceState, key: string): Promise<boolean> {
-    const { transport, keys, generations } = this.context;
+    const { transport, keys, generations, policy, stats } = this.context;
     return rejectingThrows(() => {
       const keyHash = keys.keyHash(checkKey(key));
       return generations.call<boolean, boolean>(
         this.stateOf(namespace),
         (head, deadline, done) => deleteData(transport, head + keyHash, deadline, done),
         (error, existed, _head, resolve, reject) => {
-          if (error !== undefined) reject(withOperation(error, 'delete'));
-          else resolve(existed === true);
+          if (error !== undefined) reject(policy.thrown(error, 'delete'));
+          else resolve(countDeleted(stats, existed === true));
         },
       );
     });
@@ -88,7 +90,8 @@ export class Operations {
       const level = state.levels[state.levels.length - 1] as Level;
       return new Promise<void>((resolve, reject) => {
         this.context.tokens.rotate(level, now() + this.context.settings.timeoutMs, (error) => {
-          if (error !== undefined) reject(withOperation(error, 'deleteNamespace'));
+          if (error === undefined) this.context.stats.namespaceClears += 1;
+          if (error !== undefined) reject(this.context.policy.thrown(error, 'deleteNamespace'));
           else resolve();
         });
       });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { CacheError } from './errors.js';
 import { toExpiry } from './expiry.js';
 import type { Hasher } from './hash.js';
+import type { Stats } from './observability/stats.js';
 import { Opcode, Status, statusName } from './protocol.js';
 import { now, type Transport } from './transport.js';
 
@@ -69,6 +70,7 @@ class TokenLookup {
   }
 
   start(): void {
+    this.tokens.stats.tokenReads += 1;
     this.tokens.transport.get(this.level.tokenKey, this.deadline, this.onGet);
   }
 
@@ -108,6 +110,7 @@ class TokenLookup {
         if (error !== undefined) {
           this.finish(error, '');
         } else if (status === Status.Ok) {
+          this.tokens.stats.tokensCreated += 1;
           this.finish(undefined, token);
         } else if (status === Status.Exists) {
           this.start(); // lost the race to another client: read the winner's token
@@ -131,11 +134,13 @@ export class Tokens {
    * @param transport - carries the token reads and writes.
    * @param hasher - digests new tokens.
    * @param tokenTtl - time to live of tokens, in seconds (0 = never).
+   * @param stats - counts token reads and tokens created.
    */
   constructor(
     readonly transport: Transport,
     private readonly hasher: Hasher,
     private readonly tokenTtl: number,
+    readonly stats: Stats,
   ) {}
 
   /**

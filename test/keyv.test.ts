@@ -1,3 +1,4 @@
+import { readdir, readFile } from 'node:fs/promises';
 import keyvTestSuite from '@keyv/test-suite';
 import Keyv from 'keyv';
 import * as vitest from 'vitest';
@@ -141,5 +142,38 @@ describe('NamespacedKeyvStore', () => {
     expect(() => new NamespacedKeyvStore(makeCache(), { defaultNamespace: '' })).toThrow(TypeError);
     expect(() => new NamespacedKeyvStore({ servers, ttl: -1 })).toThrow(RangeError);
     expect(() => new NamespacedKeyvStore({ servers, onError: 'log' as never })).toThrow('`onError`');
+  });
+});
+
+describe('packaging of the Keyv store', () => {
+  it('is a subpath export with keyv as an optional peer dependency; the core keeps two runtime dependencies', async () => {
+    const manifest = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
+    expect(Object.keys(manifest.dependencies).sort()).toEqual(['memjs', 'xxhash-wasm']);
+    expect(manifest.exports['./keyv']).toEqual({
+      import: { types: './dist/keyv/index.d.ts', default: './dist/keyv/index.js' },
+      require: { types: './dist/cjs/keyv/index.d.ts', default: './dist/cjs/keyv/index.js' },
+    });
+    expect(manifest.peerDependencies).toHaveProperty('keyv');
+    expect(manifest.peerDependenciesMeta.keyv).toEqual({ optional: true });
+  });
+
+  it('imports only the public API and keyv-free code of its own; nothing outside src/keyv imports it', async () => {
+    const src = new URL('../src/', import.meta.url);
+    const files = (await readdir(src, { recursive: true })).filter((file) => file.endsWith('.ts'));
+    expect(files.filter((file) => file.startsWith('keyv/')).length).toBeGreaterThan(1);
+    for (const file of files) {
+      const imports = [
+        ...(await readFile(new URL(file, src), 'utf8')).matchAll(/^(?:import|export)[^;]*? from '([^']+)'/gm),
+      ].map((match) => match[1]);
+      if (file.startsWith('keyv/')) {
+        if (file !== 'keyv/listeners.ts' && file !== 'keyv/ttl.ts') expect(imports.length, file).toBeGreaterThan(0);
+        for (const from of imports) expect(from, file).toMatch(/^(\.\.\/index\.js|\.\/[\w-]+\.js)$/);
+      } else {
+        expect(
+          imports.filter((from) => /keyv/.test(from ?? '')),
+          file,
+        ).toEqual([]);
+      }
+    }
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { loadHasher } from '../src/hash.js';
 import { CacheError, NamespacedCache } from '../src/index.js';
 import { encodePath, KeySpace } from '../src/keys.js';
+import { Stats } from '../src/observability/stats.js';
 import { Opcode } from '../src/protocol.js';
 import { Tokens } from '../src/tokens.js';
 import { errorLog, makeCache, randomPrefix, rawClient } from './support/cache.js';
@@ -125,7 +126,7 @@ describe('token protocol', () => {
     const hasher = await loadHasher();
     const frozen = vi.spyOn(Date, 'now').mockReturnValue(1_800_000_000_000);
     try {
-      const tokens = new Tokens(undefined as never, hasher, 0);
+      const tokens = new Tokens(undefined as never, hasher, 0, new Stats());
       const made = new Set(Array.from({ length: 20_000 }, () => tokens.newToken('["product"]')));
       expect(made.size).toBe(20_000);
 

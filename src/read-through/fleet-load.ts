@@ -28,36 +28,48 @@ const MAX_POLL_MS = 100;
 
 const jittered = (ms: number): number => ms * (0.8 + 0.4 * Math.random());
 
+/** A value loaded through the fleet, and whether it came from another caller's load. */
+export interface Loaded {
+  readonly value: unknown;
+  /** This process waited for another's lock and got that caller's value. */
+  readonly waited: boolean;
+}
+
 /**
  * Loads a missing value once in the fleet (DESIGN §8, I5): takes the key's lock and loads, or waits
  * for the holder's value — retaking a lock released or expired without a value, and loading anyway
  * once `lockWait` has passed. memcached trouble never makes a caller wait: it loads.
  */
-export async function loadThroughFleet(context: Context, job: LoadJob): Promise<unknown> {
-  if (!job.locking.enabled) return loadAndStore(context, job, undefined);
-  const { transport, keys, settings } = context;
+export async function loadThroughFleet(context: Context, job: LoadJob): Promise<Loaded> {
+  if (!job.locking.enabled) return loaded(await loadAndStore(context, job, undefined));
+  const { transport, keys, settings, stats, lifecycle } = context;
   const lock = new FleetLock(transport, keys.lockKey(job.dataKey), job.locking.ttl, settings.timeoutMs);
   const giveUpAt = now() + job.locking.waitMs;
   let delay = FIRST_POLL_MS;
+  let waiting = false;
   for (;;) {
     const taken = await lock.take();
-    if (taken === 'won') return holdAndLoad(context, job, lock);
-    if (taken === 'unavailable') return loadAndStore(context, job, undefined);
+    if (taken === 'won') return loaded(await holdAndLoad(context, job, lock));
+    if (taken === 'unavailable') return loaded(await loadAndStore(context, job, undefined));
     // Held by another caller: wait for its value, or for the lock to be free again.
+    if (!waiting) stats.lockWaits += 1;
+    waiting = true;
     for (;;) {
       const left = giveUpAt - now();
-      if (left <= 0) return loadAndStore(context, job, undefined);
+      if (left <= 0) return loaded(await loadAndStore(context, job, undefined));
       await sleep(Math.min(jittered(delay), left));
       delay = Math.min(delay * 1.5, MAX_POLL_MS);
       // Nothing is sent after close(): stop waiting and load (the value is returned, not written).
-      if (context.lifecycle.closed) return loadAndStore(context, job, undefined);
+      if (lifecycle.closed) return loaded(await loadAndStore(context, job, undefined));
       const polled = await poll(context, job.dataKey, lock);
-      if (polled.found) return polled.value;
-      if (polled.lock === undefined) return loadAndStore(context, job, undefined);
+      if (polled.found) return { value: polled.value, waited: true };
+      if (polled.lock === undefined) return loaded(await loadAndStore(context, job, undefined));
       if (!polled.lock) break;
     }
   }
 }
+
+const loaded = (value: unknown): Loaded => ({ value, waited: false });
 
 /**
  * Loads as the lock's holder: checks first that nobody stored the value between this caller's miss

@@ -1,5 +1,4 @@
-import { describe } from '../describe.js';
-import { checkBoolean } from '../options-checks.js';
+import { checkBoolean, checkSeconds } from '../options-checks.js';
 
 /** Fleet-wide single flight of one `getOrSet` (DESIGN §8), resolved from defaults and the call's options. */
 export interface Locking {
@@ -21,24 +20,6 @@ export const LOCKING_OPTIONS = ['lock', 'lockTtl', 'lockWait'] as const;
  */
 export const LOCKING_DEFAULTS = { lock: true, lockTtl: 5, lockWait: 10 } as const;
 
-/** The longest lock or wait: an hour is already far beyond any loader worth caching. */
-const MAX_LOCK_SECONDS = 3600;
-
-function checkLockSeconds(name: string, value: unknown, zeroAllowed: boolean): number {
-  if (
-    typeof value !== 'number' ||
-    !Number.isFinite(value) ||
-    value < 0 ||
-    (value === 0 && !zeroAllowed) ||
-    value > MAX_LOCK_SECONDS
-  ) {
-    throw new (typeof value === 'number' ? RangeError : TypeError)(
-      `Expected \`${name}\` to be a number of seconds ${zeroAllowed ? '>= 0' : '> 0'} and at most ${MAX_LOCK_SECONDS}, got ${describe(value)}`,
-    );
-  }
-  return value;
-}
-
 /**
  * The locking of one call: `options`' locking fields over `defaults`.
  *
@@ -49,7 +30,7 @@ export function lockingOf(options: Readonly<Record<string, unknown>>, defaults: 
   return {
     enabled: lock === undefined ? defaults.enabled : checkBoolean('lock', lock),
     // memcached counts whole seconds, and an expiry of 0 would mean a lock that never expires.
-    ttl: lockTtl === undefined ? defaults.ttl : Math.ceil(checkLockSeconds('lockTtl', lockTtl, false)),
-    waitMs: lockWait === undefined ? defaults.waitMs : checkLockSeconds('lockWait', lockWait, true) * 1000,
+    ttl: lockTtl === undefined ? defaults.ttl : Math.ceil(checkSeconds('lockTtl', lockTtl, false)),
+    waitMs: lockWait === undefined ? defaults.waitMs : checkSeconds('lockWait', lockWait, true) * 1000,
   };
 }

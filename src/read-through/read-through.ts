@@ -5,9 +5,12 @@ import { CacheError } from '../errors.js';
 import { withOperation } from '../failure-policy.js';
 import { staleFor } from '../freshness.js';
 import type { Namespace, NamespaceState } from '../namespaces.js';
+import { countRead } from '../observability/counting.js';
+import { observedLoader } from '../observability/loader.js';
+import { currentOperation, setOutcome } from '../observability/trace.js';
 import type { Operations } from '../operations.js';
 import type { GetOrSetOptions } from '../options.js';
-import { holdAndLoad, type LoadJob, loadThroughFleet } from './fleet-load.js';
+import { holdAndLoad, type Loaded, type LoadJob, loadThroughFleet } from './fleet-load.js';
 import { FleetLock } from './fleet-lock.js';
 import { type Loader, runLoader } from './loader.js';
 
@@ -27,7 +30,7 @@ import { type Loader, runLoader } from './loader.js';
  * - Cache trouble never keeps the loaded value from the caller: it goes to `onError`.
  */
 export class ReadThrough {
-  private readonly flights = new Map<string, Promise<unknown>>();
+  private readonly flights = new Map<string, Promise<Loaded>>();
   private readonly refreshing = new Set<string>();
 
   constructor(
@@ -41,17 +44,29 @@ export class ReadThrough {
     loader: Loader<R>,
     options?: GetOrSetOptions,
   ): Promise<Awaited<R>> {
-    const { transport, keys, generations, policy, settings } = this.context;
+    const { transport, keys, generations, policy, settings, stats } = this.context;
     return rejectingThrows(() => {
       const state = this.operations.stateOf(namespace);
       const keyHash = keys.keyHash(checkKey(key));
-      const load = checkLoader(loader);
+      // Counted in stats.loads (and marked 'loaded' on the trace) each time it really runs.
+      const load = observedLoader(stats, checkLoader(loader));
       const { freshness, locking } = getOrSetOptionsOf(options, settings);
+      const trace = currentOperation();
       return generations.call<Buffer, Awaited<R>>(
         state,
         (head, deadline, done) => readData(transport, head + keyHash, deadline, done),
         (error, bytes, head, resolve, reject) => {
           const settle = resolve as (value: unknown) => void;
+          // Each caller says how its value came: its own load, another's (in this process or the fleet).
+          const settleLoaded = ({ value, waited }: Loaded): void => {
+            setOutcome(trace, waited ? 'waited' : 'loaded');
+            settle(value);
+          };
+          const serveStale = (value: unknown): void => {
+            stats.staleServed += 1;
+            setOutcome(trace, 'stale');
+            settle(value);
+          };
           if (error !== undefined) {
             // No generation to pin: load without caching, sharing or locking (memcached is down).
             policy.report(withOperation(error, 'getOrSet'));
@@ -60,23 +75,22 @@ export class ReadThrough {
           }
           const job: LoadJob = { dataKey: head + keyHash, load, freshness, locking };
           const cached = bytes === undefined ? undefined : decodeData(policy, 'getOrSet', bytes);
-          if (cached === undefined) {
-            this.flight(job).then(settle, reject);
-            return;
-          }
-          const stale = staleFor(bytes as Buffer);
+          const stale = cached === undefined ? Number.NaN : staleFor(bytes as Buffer);
           if (stale < 0) {
-            settle(cached);
+            settle(countRead(stats, cached));
           } else if (stale < freshness.staleWhileRevalidateMs) {
-            settle(cached);
+            // Marked before the refresh starts, which would mark the call as loaded.
+            serveStale(cached);
             this.refresh(job);
           } else if (stale < freshness.staleIfErrorMs) {
-            this.flight(job).then(settle, (loaderError: unknown) => {
+            stats.misses += 1;
+            this.flight(job).then(settleLoaded, (loaderError: unknown) => {
               policy.report(loaderFailed(loaderError, 'a stale value was served instead (staleIfError)'));
-              settle(cached);
+              serveStale(cached);
             });
           } else {
-            this.flight(job).then(settle, reject);
+            stats.misses += 1;
+            this.flight(job).then(settleLoaded, reject);
           }
         },
       );
@@ -84,7 +98,7 @@ export class ReadThrough {
   }
 
   /** The load of a missing key, shared by this process's callers (the first caller's options apply). */
-  private flight(job: LoadJob): Promise<unknown> {
+  private flight(job: LoadJob): Promise<Loaded> {
     const running = this.flights.get(job.dataKey);
     if (running !== undefined) return running;
     const flight = loadThroughFleet(this.context, job);

@@ -1,0 +1,163 @@
+import { CacheError, type CacheOperation } from '../errors.js';
+import { type CacheDescription, type OperationContext, type OperationOutcome, operationChannel } from './channel.js';
+
+/**
+ * The context of the traced operation whose synchronous part is running, if any. Set only around
+ * that synchronous part and restored after it, so it never outlives a call: an operation that wants
+ * to write into its context (an outcome, an error code) reads it once, when it starts, with
+ * {@link currentOperation}, and keeps it in its closures.
+ */
+let current: OperationContext | undefined;
+
+/**
+ * The trace context of the operation that is starting, or `undefined` when nobody subscribes to the
+ * channel (then nothing is to be recorded). Read it synchronously at the start of the operation.
+ */
+export function currentOperation(): OperationContext | undefined {
+  return current;
+}
+
+/** Records on a context the outcome an operation decided, unless it ended otherwise already. */
+export function setOutcome(context: OperationContext | undefined, outcome: OperationOutcome): void {
+  if (context !== undefined) context.outcome ??= outcome;
+}
+
+/**
+ * Publishes one call on the tracing channel, as `TracingChannel.tracePromise` does (`start` around the
+ * synchronous part, then `end`; `asyncStart` and `asyncEnd` when the promise settles, after `error`
+ * if it rejects), with one promise reaction instead of two: the outcome is filled in in the same
+ * reaction, before `asyncStart`. `run` starts the call with `call` wrapped so that the call's
+ * synchronous part sees its context in {@link currentOperation}.
+ */
+export function traceOperation<O, T>(
+  context: OperationContext,
+  run: (call: (operations: O) => Promise<T>) => Promise<T>,
+  call: (operations: O) => Promise<T>,
+): Promise<T> {
+  const within = (operations: O): Promise<T> => {
+    const outer = current;
+    current = context;
+    try {
+      return call(operations);
+    } finally {
+      current = outer;
+    }
+  };
+  const resolved = (result: T): T => {
+    context.result = result;
+    context.outcome ??= outcomeOf(context, result);
+    operationChannel.asyncStart.publish(context);
+    operationChannel.asyncEnd.publish(context);
+    return result;
+  };
+  const rejected = (error: unknown): never => {
+    failed(context, error);
+    operationChannel.asyncStart.publish(context);
+    operationChannel.asyncEnd.publish(context);
+    throw error;
+  };
+  return operationChannel.start.runStores(context, () => {
+    try {
+      return run(within).then(resolved, rejected);
+    } catch (error) {
+      failed(context, error);
+      throw error;
+    } finally {
+      operationChannel.end.publish(context);
+    }
+  });
+}
+
+/** Records a failure on the context and publishes it on the `error` channel. */
+function failed(context: OperationContext, error: unknown): void {
+  context.error = error;
+  context.outcome = 'error';
+  if (error instanceof CacheError) context.errorCode = error.code;
+  operationChannel.error.publish(context);
+}
+
+/** A new context for a call, from its arguments as given (they may still turn out invalid). */
+export function operationContext(
+  cache: CacheDescription,
+  operation: CacheOperation,
+  namespace: unknown,
+  keys: unknown,
+): OperationContext {
+  // A handle's path is frozen already; a path given to a call is copied, so that changing it later
+  // cannot change what subscribers see.
+  const path: readonly string[] =
+    typeof namespace === 'string'
+      ? [namespace]
+      : Array.isArray(namespace)
+        ? Object.isFrozen(namespace)
+          ? namespace
+          : namespace.map(String)
+        : [];
+  // Every field present from the start, in one order: all contexts share one hidden class, and
+  // filling in the outcome later does not change it.
+  return {
+    operation,
+    namespace: path,
+    key: typeof keys === 'string' ? keys : undefined,
+    keyCount: typeof keys === 'string' ? undefined : countKeys(operation, keys),
+    cache,
+    outcome: undefined,
+    errorCode: undefined,
+    hits: undefined,
+    result: undefined,
+    error: undefined,
+  };
+}
+
+function countKeys(operation: CacheOperation, keys: unknown): number | undefined {
+  if (operation === 'setMulti') {
+    if (keys instanceof Map) return keys.size;
+    if (Array.isArray(keys)) return new Set(keys.map((entry) => (Array.isArray(entry) ? entry[0] : entry))).size;
+    // A plain object; any other iterable could be consumed only once, so it is not counted.
+    if (typeof keys === 'object' && keys !== null && !(Symbol.iterator in keys)) return Object.keys(keys).length;
+    return undefined;
+  }
+  return Array.isArray(keys) ? new Set(keys).size : undefined;
+}
+
+/** The outcome of a call that resolved, unless the operation recorded one itself. */
+function outcomeOf(context: OperationContext, result: unknown): OperationOutcome {
+  if (context.errorCode !== undefined) return 'error';
+  switch (context.operation) {
+    case 'get':
+      return result === undefined ? 'miss' : 'hit';
+    case 'getMulti': {
+      const hits = result instanceof Map ? result.size : 0;
+      context.hits = hits;
+      return hits === 0 ? 'miss' : hits === context.keyCount ? 'hit' : 'partial';
+    }
+    case 'set':
+    case 'setMulti':
+      return result === true ? 'stored' : 'error';
+    case 'delete':
+      return result === true ? 'deleted' : 'not-found';
+    case 'deleteMulti':
+      return typeof result === 'number' && result > 0 ? 'deleted' : 'not-found';
+    case 'deleteNamespace':
+      return 'cleared';
+    default:
+      // getOrSet: 'loaded' or 'stale' are recorded by the operation; anything else came from the cache.
+      return 'hit';
+  }
+}
+
+/** What the channel context says about a cache, from its prefix and its memjs client's servers. */
+export function describeCache(
+  prefix: string,
+  servers: readonly { readonly host: string; readonly port: number }[],
+): CacheDescription {
+  return Object.freeze({
+    prefix,
+    servers: Object.freeze(servers.map(({ host, port }) => Object.freeze({ host, port }))),
+  });
+}
+
+/** Records on a context the error a call failed with, when it fails open (a rejection is recorded anyway). */
+export function recordError(context: OperationContext | undefined, error: CacheError): void {
+  if (context !== undefined) context.errorCode = error.code;
+}
