@@ -79,13 +79,14 @@ describe('getOrSet across a fleet of processes', () => {
       ),
     );
     const elapsed = performance.now() - waitedFrom;
-    // The dead holder's lock lives 5 s (lockTtl): each survivor waits lockWait (1 s), then loads.
-    for (const run of runs) {
-      expect(run.loads).toBe(1);
-      expect(run.results.every((result) => typeof result.value === 'string' && result.value.startsWith('by '))).toBe(
-        true,
-      );
-      for (const result of run.results) expect(result.ms).toBeGreaterThanOrEqual(900);
+    // The dead holder's lock lives 5 s (lockTtl): each survivor waits lockWait (1 s), then loads —
+    // unless the other survivor's value is already there at its last poll.
+    const loads = runs.reduce((total, run) => total + run.loads, 0);
+    expect(loads).toBeGreaterThanOrEqual(1);
+    expect(loads).toBeLessThanOrEqual(2);
+    for (const result of runs.flatMap((run) => run.results)) {
+      expect(result.value).toMatch(/^by \d+$/);
+      expect(result.ms).toBeGreaterThanOrEqual(900);
     }
     expect(elapsed).toBeLessThan(1000 + 1500);
   });
