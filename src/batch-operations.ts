@@ -6,6 +6,7 @@ import { CacheError } from './errors.js';
 import { planWrite, staleFor, type WritePlan } from './freshness.js';
 import type { Namespace, NamespaceState } from './namespaces.js';
 import { countDeletes, countMultiRead } from './observability/counting.js';
+import { currentOperation, recordKeyCount } from './observability/trace.js';
 import type { Operations } from './operations.js';
 import type { SetOptions } from './options.js';
 
@@ -67,6 +68,7 @@ export class BatchOperations {
         const plan = planWrite(freshness);
         encoded.set(keys.keyHash(key), { bytes: encodeValue(value, plan.freshUntil), plan });
       }
+      recordKeyCount(currentOperation(), encoded.size);
       return generations.call<number, boolean>(
         state,
         (head, deadline, done) =>
@@ -118,6 +120,7 @@ export class BatchOperations {
     for (const key of checkKeys(keys)) {
       if (!hashes.has(key)) hashes.set(key, this.context.keys.keyHash(key));
     }
+    recordKeyCount(currentOperation(), hashes.size);
     return hashes;
   }
 }

@@ -59,7 +59,7 @@ export function checkJitter(value: unknown): number {
  */
 export function freshnessOf(options: Readonly<Record<string, unknown>>, defaults: Freshness): Freshness {
   const { ttl, staleWhileRevalidate, staleIfError, ttlJitter } = options;
-  return {
+  return checkFits({
     ttl: ttl === undefined ? defaults.ttl : checkTtl('ttl', ttl),
     staleWhileRevalidateMs:
       staleWhileRevalidate === undefined
@@ -67,7 +67,24 @@ export function freshnessOf(options: Readonly<Record<string, unknown>>, defaults
         : checkWindow('staleWhileRevalidate', staleWhileRevalidate),
     staleIfErrorMs: staleIfError === undefined ? defaults.staleIfErrorMs : checkWindow('staleIfError', staleIfError),
     ttlJitter: ttlJitter === undefined ? defaults.ttlJitter : checkJitter(ttlJitter),
-  };
+  });
+}
+
+/**
+ * memcached keeps a value with a stale window for `ttl` plus that window, and its expiry is a 32-bit
+ * Unix time: the sum must fit as well as each part.
+ *
+ * @throws RangeError when `ttl` plus the longest window would expire after 2106.
+ */
+export function checkFits(freshness: Freshness): Freshness {
+  const window = Math.max(freshness.staleWhileRevalidateMs, freshness.staleIfErrorMs);
+  if (freshness.ttl !== 0 && window > 0) {
+    checkTtl(
+      'ttl` plus the longest stale window (`staleWhileRevalidate`, `staleIfError`)',
+      freshness.ttl + Math.ceil(window / 1000),
+    );
+  }
+  return freshness;
 }
 
 /**

@@ -113,8 +113,9 @@ export class Namespaces {
     if (typeof namespace === 'string') {
       const known = this.byName.get(namespace);
       if (known !== undefined) return known;
-      const state = this.derive(checkNamespace(namespace), namespace);
-      this.byName.add(namespace, state);
+      const state = this.derive(checkNamespace(namespace));
+      // Remembered under the state's own copy of the string, never the caller's (see derive).
+      this.byName.add(state.path[0] as string, state);
       return state;
     }
     // One reading of the array, into a copy: the lookup key and the derived state both come from
@@ -136,13 +137,19 @@ export class Namespaces {
     };
   }
 
-  private derive(path: readonly string[], lookupKey: string): NamespaceState {
+  /**
+   * Derives a namespace's state. The path it keeps is parsed back from its encoding: fresh strings,
+   * so that a namespace sliced from a large string (`big.slice(0, 20)`) does not keep that string
+   * alive in V8, where the memory estimate below could not see it.
+   */
+  private derive(given: readonly string[], encoded = encodePath(given)): NamespaceState {
+    const path = Object.freeze(JSON.parse(encoded) as string[]);
     // One digest per path prefix: it names the level's token key, and the last one is the namespace's.
     const digests = path.map((_, index) => this.keys.pathDigest(encodePath(path.slice(0, index + 1))));
     const levels = digests.map((digest) => this.level(this.keys.tokenKey(digest)));
-    // A string namespace is its own lookup key and only segment: counted once.
-    let bytes = 512 + 64 * levels.length + 2 * lookupKey.length;
-    if (lookupKey !== path[0]) for (const segment of path) bytes += 2 * segment.length;
+    // The segments, and the encoding (the lookup key of a path; an over-estimate for a string).
+    let bytes = 512 + 64 * levels.length + 2 * encoded.length;
+    for (const segment of path) bytes += 2 * segment.length;
     return new NamespaceState(path, levels, digests[digests.length - 1] as string, this.keys, bytes);
   }
 

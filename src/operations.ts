@@ -6,6 +6,7 @@ import { decodeData, deleteData, readData, storeData } from './data-requests.js'
 import { planWrite, staleFor } from './freshness.js';
 import { type Namespace, NamespaceState } from './namespaces.js';
 import { countDeleted, countRead } from './observability/counting.js';
+import { currentOperation, recordNamespace } from './observability/trace.js';
 import type { SetOptions } from './options.js';
 import { ReadThrough } from './read-through/read-through.js';
 import type { Level } from './tokens.js';
@@ -29,7 +30,10 @@ export class Operations {
 
   /** The derived state of a namespace. @throws TypeError for an invalid namespace. */
   stateOf(namespace: Namespace | NamespaceState): NamespaceState {
-    return namespace instanceof NamespaceState ? namespace : this.context.namespaces.of(namespace);
+    const state = namespace instanceof NamespaceState ? namespace : this.context.namespaces.of(namespace);
+    // The trace shows the path as checked (a frozen copy), read once.
+    recordNamespace(currentOperation(), state.path);
+    return state;
   }
 
   get<T>(namespace: Namespace | NamespaceState, key: string): Promise<T | undefined> {

@@ -287,6 +287,8 @@ export class Transport {
   private scanTimer: NodeJS.Timeout | undefined;
   private readonly scanIntervalMs: number;
   private idleWaiters: (() => void)[] = [];
+  /** A {@link noteAnswered} re-check is scheduled. */
+  private idleCheck = false;
   private closed = false;
 
   /**
@@ -341,8 +343,10 @@ export class Transport {
 
   /** Resolves once every request sent so far has settled (replies or deadlines). */
   idle(): Promise<void> {
-    if (!this.busy()) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.noteAnswered();
+    });
   }
 
   /**
@@ -439,13 +443,21 @@ export class Transport {
     this.noteAnswered();
   };
 
-  /** Wakes {@link idle} waiters once nothing is pending. */
+  /**
+   * Wakes {@link idle} waiters once nothing is pending — checked again after the current callbacks,
+   * promise reactions and ticks have run (setImmediate): a reply's handling may send a request that
+   * follows from it (a lock release after a lock was won), and `close()` must wait for that too.
+   */
   noteAnswered(): void {
-    if (this.idleWaiters.length > 0 && !this.busy()) {
+    if (this.idleWaiters.length === 0 || this.idleCheck || this.busy()) return;
+    this.idleCheck = true;
+    setImmediate(() => {
+      this.idleCheck = false;
+      if (this.busy()) return; // whatever is pending now calls back here when it settles
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const resolve of waiters) resolve();
-    }
+    });
   }
 
   private busy(): boolean {

@@ -134,8 +134,12 @@ describe('close() and calls in flight', () => {
     server.resume();
     await inFlight;
     await closing;
-    // Only the in-flight get's reads went out: no value written, no lock released.
-    expect(written.requests().map((request) => request.opcode)).toEqual([Opcode.Get, Opcode.Get]);
+    // The in-flight get's reads, and the release of the lock the loader held: no value written.
+    expect(written.requests().map((request) => [request.opcode, request.key.includes(':l:')])).toEqual([
+      [Opcode.Get, false],
+      [Opcode.Get, false],
+      [Opcode.Delete, true],
+    ]);
     expect(log.errors.map((error) => [error.code, error.operation])).toEqual([['E_CLOSED', 'getOrSet']]);
   });
 });

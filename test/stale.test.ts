@@ -153,16 +153,20 @@ describe('the loader and its fleet lock', () => {
 
   it('takes the lock with an add and releases it by CAS once the value is stored', async () => {
     const { cache, written } = spiedCache();
-    await cache.getOrSet('product', 'guitar', () => 'loaded', { lockTtl: 7 });
-    const requests = written.requests().filter((request) => request.key.includes(':l:'));
-    expect(requests.map((request) => [request.opcode, request.expiry])).toEqual([
-      [Opcode.Add, 7],
-      [Opcode.Delete, undefined],
+    expect(await cache.getOrSet('product', 'guitar', () => 'loaded', { lockTtl: 7 })).toBe('loaded');
+    expect(await cache.get('product', 'guitar')).toBe('loaded');
+    await cache.close(); // the write and the release go on after the caller has its value
+    const sent = written.requests().filter((request) => request.opcode !== Opcode.Get && !request.key.includes(':t:'));
+    // One second more than lockTtl: memcached counts whole seconds (fleet-lock.ts).
+    expect(
+      sent.map((request) => [request.opcode, request.key.includes(':l:') ? 'lock' : 'data', request.expiry]),
+    ).toEqual([
+      [Opcode.Add, 'lock', 8],
+      [Opcode.Set, 'data', 86_400],
+      [Opcode.Delete, 'lock', undefined],
     ]);
     const blob = written.blobs().find((candidate) => candidate[1] === Opcode.Delete && candidate.includes(':l:'));
     expect(blob?.readBigUInt64BE(16)).not.toBe(0n); // the CAS the add returned
-    expect(await cache.getOrSet('product', 'guitar', () => 'unused')).toBe('loaded');
-    await cache.close();
   });
 
   it('sends no lock with lock: false', async () => {

@@ -19,7 +19,28 @@ export function currentOperation(): OperationContext | undefined {
 
 /** Records on a context the outcome an operation decided, unless it ended otherwise already. */
 export function setOutcome(context: OperationContext | undefined, outcome: OperationOutcome): void {
-  if (context !== undefined) context.outcome ??= outcome;
+  if (context !== undefined && context.outcome === undefined) write(context, 'outcome', outcome);
+}
+
+/** Records an outcome that replaces any recorded before (a stale value served after a failed load). */
+export function forceOutcome(context: OperationContext | undefined, outcome: OperationOutcome): void {
+  if (context !== undefined) write(context, 'outcome', outcome);
+}
+
+/**
+ * Writes a field of a context that subscribers have seen. A subscriber may have frozen or sealed
+ * it: what it then misses is its own doing, and must never break the call.
+ */
+function write<K extends keyof OperationContext>(
+  context: OperationContext,
+  field: K,
+  value: OperationContext[K],
+): void {
+  try {
+    context[field] = value;
+  } catch {
+    // A frozen context: the call goes on without the field.
+  }
 }
 
 /**
@@ -44,8 +65,8 @@ export function traceOperation<O, T>(
     }
   };
   const resolved = (result: T): T => {
-    context.result = result;
-    context.outcome ??= outcomeOf(context, result);
+    write(context, 'result', result);
+    if (context.outcome === undefined) write(context, 'outcome', outcomeOf(context, result));
     operationChannel.asyncStart.publish(context);
     operationChannel.asyncEnd.publish(context);
     return result;
@@ -70,36 +91,32 @@ export function traceOperation<O, T>(
 
 /** Records a failure on the context and publishes it on the `error` channel. */
 function failed(context: OperationContext, error: unknown): void {
-  context.error = error;
-  context.outcome = 'error';
-  if (error instanceof CacheError) context.errorCode = error.code;
+  write(context, 'error', error);
+  write(context, 'outcome', 'error');
+  if (error instanceof CacheError) write(context, 'errorCode', error.code);
   operationChannel.error.publish(context);
 }
 
-/** A new context for a call, from its arguments as given (they may still turn out invalid). */
+/**
+ * A new context for a call. Only what can be read without running user code is taken from the
+ * arguments (a string namespace, a string key): a path array or a key list is read by the
+ * operation, once, when it checks it, and the operation records what it read
+ * ({@link recordNamespace}, {@link recordKeyCount}), so a getter or a hole cannot make the trace
+ * disagree with the call, nor turn a rejection into a throw.
+ */
 export function operationContext(
   cache: CacheDescription,
   operation: CacheOperation,
   namespace: unknown,
-  keys: unknown,
+  key: unknown,
 ): OperationContext {
-  // A handle's path is frozen already; a path given to a call is copied, so that changing it later
-  // cannot change what subscribers see.
-  const path: readonly string[] =
-    typeof namespace === 'string'
-      ? [namespace]
-      : Array.isArray(namespace)
-        ? Object.isFrozen(namespace)
-          ? namespace
-          : namespace.map(String)
-        : [];
   // Every field present from the start, in one order: all contexts share one hidden class, and
   // filling in the outcome later does not change it.
   return {
     operation,
-    namespace: path,
-    key: typeof keys === 'string' ? keys : undefined,
-    keyCount: typeof keys === 'string' ? undefined : countKeys(operation, keys),
+    namespace: typeof namespace === 'string' ? Object.freeze([namespace]) : EMPTY_PATH,
+    key: typeof key === 'string' ? key : undefined,
+    keyCount: undefined,
     cache,
     outcome: undefined,
     errorCode: undefined,
@@ -109,15 +126,16 @@ export function operationContext(
   };
 }
 
-function countKeys(operation: CacheOperation, keys: unknown): number | undefined {
-  if (operation === 'setMulti') {
-    if (keys instanceof Map) return keys.size;
-    if (Array.isArray(keys)) return new Set(keys.map((entry) => (Array.isArray(entry) ? entry[0] : entry))).size;
-    // A plain object; any other iterable could be consumed only once, so it is not counted.
-    if (typeof keys === 'object' && keys !== null && !(Symbol.iterator in keys)) return Object.keys(keys).length;
-    return undefined;
-  }
-  return Array.isArray(keys) ? new Set(keys).size : undefined;
+const EMPTY_PATH: readonly string[] = Object.freeze([]);
+
+/** Records the namespace path the running operation checked (a frozen copy). */
+export function recordNamespace(context: OperationContext | undefined, path: readonly string[]): void {
+  if (context !== undefined) write(context, 'namespace', path);
+}
+
+/** Records how many distinct keys the running batch operation checked. */
+export function recordKeyCount(context: OperationContext | undefined, count: number): void {
+  if (context !== undefined) write(context, 'keyCount', count);
 }
 
 /** The outcome of a call that resolved, unless the operation recorded one itself. */
@@ -128,7 +146,7 @@ function outcomeOf(context: OperationContext, result: unknown): OperationOutcome
       return result === undefined ? 'miss' : 'hit';
     case 'getMulti': {
       const hits = result instanceof Map ? result.size : 0;
-      context.hits = hits;
+      write(context, 'hits', hits);
       return hits === 0 ? 'miss' : hits === context.keyCount ? 'hit' : 'partial';
     }
     case 'set':
@@ -159,5 +177,5 @@ export function describeCache(
 
 /** Records on a context the error a call failed with, when it fails open (a rejection is recorded anyway). */
 export function recordError(context: OperationContext | undefined, error: CacheError): void {
-  if (context !== undefined) context.errorCode = error.code;
+  if (context !== undefined) write(context, 'errorCode', error.code);
 }

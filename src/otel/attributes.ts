@@ -38,7 +38,7 @@ export function operationName(context: OperationContext): string {
   return BATCH_OPERATIONS.has(context.operation) && context.keyCount !== 1 ? `BATCH ${name}` : name;
 }
 
-/** The attributes known when the call starts: they go on the span at creation, as the conventions ask. */
+/** The attributes that come from the call's checked arguments: batch size, namespace, key. */
 export function startAttributes(context: OperationContext, options: AttributeOptions): Attributes {
   const attributes = commonAttributes(context);
   if (BATCH_OPERATIONS.has(context.operation) && context.keyCount !== undefined && context.keyCount !== 1) {

@@ -109,13 +109,20 @@ export function instrumentOpenTelemetry(options: OpenTelemetryOptions = {}): () 
     // Published synchronously in the caller: the active context is the caller's, the span's parent.
     const span = tracer.startSpan(operationName(context), {
       kind: SpanKind.CLIENT,
-      attributes: startAttributes(context, attributeOptions),
+      attributes: commonAttributes(context),
     });
     inFlight.set(context, { span, startedAt: performance.now() });
   };
   const end = (message: unknown): void => {
-    // A call that threw synchronously gets no asyncEnd; a call that returned a promise has no error yet.
     const context = message as OperationContext;
+    // The call's synchronous part has checked its arguments: the namespace path and the key count
+    // are known now (they are read once, by the call itself), and with them the span's name.
+    const call = inFlight.get(context);
+    if (call !== undefined) {
+      call.span.updateName(operationName(context));
+      call.span.setAttributes(startAttributes(context, attributeOptions));
+    }
+    // A call that threw synchronously gets no asyncEnd; a call that returned a promise has no error yet.
     if (context.error !== undefined) finish(context);
   };
   const asyncEnd = (message: unknown): void => finish(message as OperationContext);

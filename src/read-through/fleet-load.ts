@@ -5,6 +5,7 @@ import { decodeData, readData, storeData } from '../data-requests.js';
 import { CacheError } from '../errors.js';
 import { withOperation } from '../failure-policy.js';
 import { type Freshness, planWrite, staleFor } from '../freshness.js';
+import type { NamespaceState } from '../namespaces.js';
 import { now } from '../transport.js';
 import { FleetLock } from './fleet-lock.js';
 import { type Loader, runLoader } from './loader.js';
@@ -12,11 +13,21 @@ import type { Locking } from './locking.js';
 
 /** One key to load through the fleet: where, with what, and under which options. */
 export interface LoadJob {
-  /** The data key, in the generation pinned before loading (I2). */
+  readonly state: NamespaceState;
+  /** The data-key head of the generation pinned before loading (I2). */
+  readonly head: string;
+  /** The data key, in that generation. */
   readonly dataKey: string;
   readonly load: Loader<unknown>;
   readonly freshness: Freshness;
   readonly locking: Locking;
+}
+
+/** A value loaded through the fleet, and whether it came from another caller's load. */
+export interface Loaded {
+  readonly value: unknown;
+  /** This process waited for another's lock and got that caller's value. */
+  readonly waited: boolean;
 }
 
 /**
@@ -28,43 +39,41 @@ const MAX_POLL_MS = 100;
 
 const jittered = (ms: number): number => ms * (0.8 + 0.4 * Math.random());
 
-/** A value loaded through the fleet, and whether it came from another caller's load. */
-export interface Loaded {
-  readonly value: unknown;
-  /** This process waited for another's lock and got that caller's value. */
-  readonly waited: boolean;
-}
-
 /**
  * Loads a missing value once in the fleet (DESIGN §8, I5): takes the key's lock and loads, or waits
  * for the holder's value — retaking a lock released or expired without a value, and loading anyway
  * once `lockWait` has passed. memcached trouble never makes a caller wait: it loads.
  */
 export async function loadThroughFleet(context: Context, job: LoadJob): Promise<Loaded> {
-  if (!job.locking.enabled) return loaded(await loadAndStore(context, job, undefined));
+  if (!job.locking.enabled) return loaded(await loadAndStore(context, job));
   const { transport, keys, settings, stats, lifecycle } = context;
   const lock = new FleetLock(transport, keys.lockKey(job.dataKey), job.locking.ttl, settings.timeoutMs);
   const giveUpAt = now() + job.locking.waitMs;
   let delay = FIRST_POLL_MS;
-  let waiting = false;
+  let polled = false;
   for (;;) {
+    // Nothing new starts after close(): no lock is taken, the caller loads (and nothing is written).
+    if (lifecycle.closed) return loaded(await loadAndStore(context, job));
     const taken = await lock.take();
     if (taken === 'won') return loaded(await holdAndLoad(context, job, lock));
-    if (taken === 'unavailable') return loaded(await loadAndStore(context, job, undefined));
+    if (taken === 'unavailable') return loaded(await loadAndStore(context, job));
     // Held by another caller: wait for its value, or for the lock to be free again.
-    if (!waiting) stats.lockWaits += 1;
-    waiting = true;
     for (;;) {
       const left = giveUpAt - now();
-      if (left <= 0) return loaded(await loadAndStore(context, job, undefined));
+      if (left <= 0) return loaded(await loadAndStore(context, job));
       await sleep(Math.min(jittered(delay), left));
       delay = Math.min(delay * 1.5, MAX_POLL_MS);
-      // Nothing is sent after close(): stop waiting and load (the value is returned, not written).
-      if (lifecycle.closed) return loaded(await loadAndStore(context, job, undefined));
-      const polled = await poll(context, job.dataKey, lock);
-      if (polled.found) return { value: polled.value, waited: true };
-      if (polled.lock === undefined) return loaded(await loadAndStore(context, job, undefined));
-      if (!polled.lock) break;
+      if (lifecycle.closed) return loaded(await loadAndStore(context, job));
+      if (!polled) stats.lockWaits += 1;
+      polled = true;
+      const seen = await poll(context, job.dataKey, lock);
+      if (seen.found) {
+        if (await stillCurrent(context, job)) return { value: seen.value, waited: true };
+        // Its generation was cleared while we waited: that value may predate the clear (I4).
+        return loaded(await loadAndStore(context, job));
+      }
+      if (seen.lock === undefined) return loaded(await loadAndStore(context, job));
+      if (!seen.lock) break;
     }
   }
 }
@@ -74,45 +83,66 @@ const loaded = (value: unknown): Loaded => ({ value, waited: false });
 /**
  * Loads as the lock's holder: checks first that nobody stored the value between this caller's miss
  * and its lock (else two loads could run), aborts the loader's signal when the lock expires, and
- * releases the lock once the value is stored.
+ * releases the lock once the value is stored — without waiting for the release: the caller has its
+ * value once it is written.
  */
 export async function holdAndLoad(context: Context, job: LoadJob, lock: FleetLock): Promise<unknown> {
   const expiry = new AbortController();
   const timer = setTimeout(() => {
-    expiry.abort(new CacheError('E_LOCK_EXPIRED', `the fleet lock expired after ${lock.ttl} s; others may be loading`));
+    const reason = `the fleet lock expired after ${lock.ttl} s; others may be loading`;
+    expiry.abort(context.stats.error(new CacheError('E_LOCK_EXPIRED', reason, { operation: 'getOrSet' })));
   }, lock.ttl * 1000);
   timer.unref();
+  const release = (): void =>
+    lock.release((error) => {
+      // After close() the transport may refuse it: the lock then ends at its expiry.
+      if (error !== undefined && error.code !== 'E_CLOSED') context.policy.report(withOperation(error, 'getOrSet'));
+    });
   try {
     const stored = await readFresh(context, job.dataKey);
-    return stored.found ? stored.value : await loadAndStore(context, job, expiry);
+    if (stored.found && (await stillCurrent(context, job))) {
+      release();
+      return stored.value;
+    }
+    const value = await loadAndStore(context, job, expiry, release);
+    return value;
+  } catch (error) {
+    release();
+    throw error;
   } finally {
     clearTimeout(timer);
-    // Nothing is sent after close(): the lock then ends at its expiry, as if this process had died.
-    if (!context.lifecycle.closed) {
-      const error = await lock.release();
-      if (error !== undefined) context.policy.report(withOperation(error, 'getOrSet'));
-    }
   }
 }
 
 /**
- * Runs the loader and writes what it returns under the pinned generation; cache trouble goes to
- * `onError`, never keeps the value from the caller. `undefined` is returned and not cached.
- * After `close()` nothing is written: close waits for requests, never for loaders.
+ * Runs the loader and writes what it returns under the pinned generation, then resolves the value:
+ * once a `getOrSet` resolved, every process reads the value (the write has its own deadline, so
+ * this waits one `timeout` at most). `afterStore` runs from the write's own callback — a lock
+ * release sent there is in flight before `close()` can see the transport idle — and is not awaited.
+ * Cache trouble goes to `onError`; `undefined` is not cached; after `close()` nothing is written:
+ * close waits for requests, never for loaders.
  */
-async function loadAndStore(context: Context, job: LoadJob, controller: AbortController | undefined): Promise<unknown> {
+async function loadAndStore(
+  context: Context,
+  job: LoadJob,
+  controller = new AbortController(),
+  afterStore: () => void = () => {},
+): Promise<unknown> {
   const { lifecycle, policy, transport, settings } = context;
-  const load = controller ?? new AbortController();
-  const untrack = lifecycle.track(load);
+  const untrack = lifecycle.track(controller);
   let value: unknown;
   try {
-    value = await runLoader(job.load, load.signal);
+    value = await runLoader(job.load, controller.signal);
   } finally {
     untrack();
   }
-  if (value === undefined) return value;
+  if (value === undefined) {
+    afterStore();
+    return value;
+  }
   if (lifecycle.closed) {
     policy.report(lifecycle.closedError('getOrSet'));
+    afterStore();
     return value;
   }
   const { expiry, freshUntil } = planWrite(job.freshness);
@@ -120,10 +150,24 @@ async function loadAndStore(context: Context, job: LoadJob, controller: AbortCon
   await new Promise<void>((resolve) => {
     storeData(transport, job.dataKey, bytes, expiry, now() + settings.timeoutMs, (error) => {
       if (error !== undefined) policy.report(withOperation(error, 'getOrSet'));
+      afterStore();
       resolve();
     });
   });
   return value;
+}
+
+/**
+ * Whether the generation pinned for the job is still the namespace's current one, by a token read
+ * sent now. A value stored by *another* caller may have been loaded across a clear (I2): once the
+ * clear has resolved, nothing from before it may be served (I4). `false` when it cannot be told.
+ */
+export function stillCurrent(context: Context, job: LoadJob): Promise<boolean> {
+  return new Promise((resolve) => {
+    context.generations.resolveHead(job.state, now() + context.settings.timeoutMs, (error, head) => {
+      resolve(error === undefined && head === job.head);
+    });
+  });
 }
 
 type Found = { readonly found: true; readonly value: unknown } | { readonly found: false };

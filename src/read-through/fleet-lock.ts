@@ -22,7 +22,7 @@ export class FleetLock {
 
   /**
    * @param key - the lock's memcached key.
-   * @param ttl - how long the lock lives in memcached, whole seconds (> 0).
+   * @param ttl - how long the lock is held for at least, whole seconds (> 0).
    */
   constructor(
     private readonly transport: Transport,
@@ -31,14 +31,19 @@ export class FleetLock {
     private readonly timeoutMs: number,
   ) {}
 
-  /** Tries to take the lock: `'unavailable'` when memcached did not answer with a yes or a no. */
+  /**
+   * Tries to take the lock: `'unavailable'` when memcached did not answer with a yes or a no.
+   * memcached's clock ticks in whole seconds, so an item sent with expiry N lives between N - 1 and
+   * N seconds: the lock is sent with one second more, so that it outlives its holder's `ttl` (when
+   * the holder's signal aborts) and no second load can start while the first is still wanted.
+   */
   take(): Promise<LockTaken> {
     return new Promise((resolve) => {
       this.transport.store(
         Opcode.Add,
         this.key,
         EMPTY,
-        toExpiry(this.ttl),
+        toExpiry(this.ttl + 1),
         now() + this.timeoutMs,
         (error, status, _, cas) => {
           if (error !== undefined) {
@@ -65,25 +70,27 @@ export class FleetLock {
 
   /**
    * Releases the lock if this instance holds it and nobody has taken it over since (compare and
-   * delete). Resolves an error only when memcached failed: the lock then lives until its expiry.
+   * delete). The request is sent before this returns, so a `close()` waiting for requests in flight
+   * waits for it too. `done` receives an error only when memcached failed: the lock then lives until
+   * its expiry.
    */
-  release(): Promise<CacheError | undefined> {
+  release(done: (error: CacheError | undefined) => void): void {
     const cas = this.cas;
     this.cas = 0n;
-    if (cas === 0n) return Promise.resolve(undefined);
-    return new Promise((resolve) => {
-      this.transport.delete(
-        this.key,
-        now() + this.timeoutMs,
-        (error, status) => {
-          // Ok: released; NotFound: it expired; Exists: it expired and another caller holds it now.
-          if (error !== undefined) resolve(error);
-          else if (status === Status.Ok || status === Status.NotFound || status === Status.Exists) resolve(undefined);
-          else
-            resolve(new CacheError('E_SERVER', `memcached refused to release a lock: status 0x${status.toString(16)}`));
-        },
-        cas,
-      );
-    });
+    if (cas === 0n) {
+      done(undefined);
+      return;
+    }
+    this.transport.delete(
+      this.key,
+      now() + this.timeoutMs,
+      (error, status) => {
+        // Ok: released; NotFound: it expired; Exists: it expired and another caller holds it now.
+        if (error !== undefined) done(error);
+        else if (status === Status.Ok || status === Status.NotFound || status === Status.Exists) done(undefined);
+        else done(new CacheError('E_SERVER', `memcached refused to release a lock: status 0x${status.toString(16)}`));
+      },
+      cas,
+    );
   }
 }

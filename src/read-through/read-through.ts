@@ -7,10 +7,10 @@ import { staleFor } from '../freshness.js';
 import type { Namespace, NamespaceState } from '../namespaces.js';
 import { countRead } from '../observability/counting.js';
 import { observedLoader } from '../observability/loader.js';
-import { currentOperation, setOutcome } from '../observability/trace.js';
+import { currentOperation, forceOutcome, recordError, setOutcome } from '../observability/trace.js';
 import type { Operations } from '../operations.js';
 import type { GetOrSetOptions } from '../options.js';
-import { holdAndLoad, type Loaded, type LoadJob, loadThroughFleet } from './fleet-load.js';
+import { holdAndLoad, type Loaded, type LoadJob, loadThroughFleet, stillCurrent } from './fleet-load.js';
 import { FleetLock } from './fleet-lock.js';
 import { type Loader, runLoader } from './loader.js';
 
@@ -73,7 +73,7 @@ export class ReadThrough {
             this.loadUncached(load).then(settle, reject);
             return;
           }
-          const job: LoadJob = { dataKey: head + keyHash, load, freshness, locking };
+          const job: LoadJob = { state, head, dataKey: head + keyHash, load, freshness, locking };
           const cached = bytes === undefined ? undefined : decodeData(policy, 'getOrSet', bytes);
           const stale = cached === undefined ? Number.NaN : staleFor(bytes as Buffer);
           if (stale < 0) {
@@ -84,10 +84,21 @@ export class ReadThrough {
             this.refresh(job);
           } else if (stale < freshness.staleIfErrorMs) {
             stats.misses += 1;
-            this.flight(job).then(settleLoaded, (loaderError: unknown) => {
-              policy.report(loaderFailed(loaderError, 'a stale value was served instead (staleIfError)'));
-              serveStale(cached);
-            });
+            this.flight(job).then(settleLoaded, (loaderError: unknown) =>
+              // The stale value stands only if no clear has happened since it was read (I4).
+              stillCurrent(this.context, job).then((current) => {
+                if (!current) {
+                  reject(loaderError);
+                  return;
+                }
+                const report = loaderFailed(loaderError, 'a stale value was served instead (staleIfError)');
+                policy.report(report);
+                recordError(trace, report);
+                forceOutcome(trace, 'stale');
+                stats.staleServed += 1;
+                settle(cached);
+              }),
+            );
           } else {
             stats.misses += 1;
             this.flight(job).then(settleLoaded, reject);
@@ -122,7 +133,12 @@ export class ReadThrough {
     const lock = new FleetLock(transport, keys.lockKey(job.dataKey), job.locking.ttl, settings.timeoutMs);
     lock
       .take()
-      .then((taken) => (taken === 'won' ? holdAndLoad(this.context, job, lock) : undefined))
+      .then((taken) => {
+        if (taken !== 'won') return undefined;
+        // Closed while the lock was being taken: start nothing, but don't leave the lock behind.
+        if (lifecycle.closed) return lock.release(() => {});
+        return holdAndLoad(this.context, job, lock);
+      })
       .catch((error: unknown) => policy.report(loaderFailed(error, 'in a background refresh (staleWhileRevalidate)')))
       .finally(() => this.refreshing.delete(job.dataKey));
   }

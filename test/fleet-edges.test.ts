@@ -1,0 +1,218 @@
+import memjs from 'memjs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { NamespacedCache } from '../src/index.js';
+import { Opcode } from '../src/protocol.js';
+import { errorLog, makeCache, randomPrefix, rawClient, servers } from './support/cache.js';
+import { FaultProxy } from './support/proxy.js';
+import { privateMemcached } from './support/servers.js';
+import { spyOnWrites } from './support/wire.js';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** A promise settled from outside. */
+function gate<T>() {
+  let open!: (value: T) => void;
+  let fail!: (error: unknown) => void;
+  const promise = new Promise<T>((resolve, reject) => {
+    open = resolve;
+    fail = reject;
+  });
+  return { promise, open, fail };
+}
+
+/** Moves this process's wall clock `ms` ahead (freshness is measured on it). */
+function advanceClock(ms: number): void {
+  const real = Date.now.bind(Date);
+  vi.spyOn(Date, 'now').mockImplementation(() => real() + ms);
+}
+
+describe('nothing from before a clear (I2, I4), in edge cases', () => {
+  it('a waiter never returns a value loaded across a clear that resolved while it waited', async () => {
+    const prefix = randomPrefix();
+    const [holder, waiter, clearer] = [makeCache({ prefix }), makeCache({ prefix }), makeCache({ prefix })];
+    const loading = gate<string>();
+    let started = false;
+    const holding = holder.getOrSet('product', 'guitar', () => {
+      started = true;
+      return loading.promise;
+    });
+    await vi.waitFor(() => expect(started).toBe(true));
+    const waiting = waiter.getOrSet('product', 'guitar', () => 'loaded by the waiter');
+    await vi.waitFor(() => expect(waiter.stats().lockWaits).toBe(1));
+    await clearer.deleteNamespace('product');
+    loading.open('loaded before the clear');
+    // The holder's own caller gets its value (I2); nobody else does.
+    expect(await holding).toBe('loaded before the clear');
+    expect(await waiting).toBe('loaded by the waiter');
+    expect(await clearer.get('product', 'guitar')).toBeUndefined();
+  });
+
+  it('staleIfError never answers with a value from before a clear that resolved during the load', async () => {
+    const prefix = randomPrefix();
+    const [cache, clearer] = [makeCache({ prefix }), makeCache({ prefix })];
+    const options = { ttl: 1, staleIfError: 600 };
+    await cache.set('product', 'guitar', 'old', options);
+    advanceClock(1500);
+    const loading = gate<string>();
+    let started = false;
+    const call = cache.getOrSet(
+      'product',
+      'guitar',
+      () => {
+        started = true;
+        return loading.promise;
+      },
+      options,
+    );
+    await vi.waitFor(() => expect(started).toBe(true));
+    await clearer.deleteNamespace('product');
+    const failure = new Error('database down');
+    loading.fail(failure);
+    await expect(call).rejects.toBe(failure);
+  });
+});
+
+describe('the lock against memcached whole-second clock', () => {
+  it('lives one second past lockTtl in memcached, so no second load starts while the first is wanted', async () => {
+    const { cache: spied, written } = (() => {
+      const client = rawClient();
+      const cache = new NamespacedCache({ client, prefix: randomPrefix() });
+      return { cache, written: spyOnWrites(client) };
+    })();
+    await spied.getOrSet('product', 'k', () => 1, { lockTtl: 3 });
+    expect(
+      written.requests().find((request) => request.opcode === Opcode.Add && request.key.includes(':l:'))?.expiry,
+    ).toBe(4);
+    await spied.close();
+
+    // An item sent with expiry N lives between N - 1 and N seconds: without the extra second, a
+    // 700 ms loader under lockTtl 1 lost its lock before it finished in most trials.
+    const prefix = randomPrefix();
+    for (let trial = 0; trial < 3; trial += 1) {
+      const [holder, other] = [makeCache({ prefix }), makeCache({ prefix })];
+      let holderRunning = false;
+      let holderAborted = false;
+      let overlapped = false;
+      const holding = holder.getOrSet(
+        'product',
+        `k${trial}`,
+        async ({ signal }) => {
+          holderRunning = true;
+          signal.addEventListener('abort', () => {
+            holderAborted = true;
+          });
+          await new Promise((resolve) => setTimeout(resolve, 700));
+          holderRunning = false;
+          return 'holder';
+        },
+        { lockTtl: 1 },
+      );
+      await vi.waitFor(() => expect(holderRunning).toBe(true));
+      const waiting = other.getOrSet(
+        'product',
+        `k${trial}`,
+        () => {
+          overlapped ||= holderRunning && !holderAborted;
+          return 'other';
+        },
+        { lockTtl: 1 },
+      );
+      expect(await Promise.all([holding, waiting])).toEqual(['holder', 'holder']);
+      expect(overlapped).toBe(false);
+    }
+  });
+});
+
+describe('limits and failures', () => {
+  it('refuses a ttl whose stale window would pass the 32-bit expiry, before anything is sent', async () => {
+    const client = rawClient();
+    const cache = new NamespacedCache({ client, prefix: randomPrefix() });
+    const written = spyOnWrites(client);
+    const ttl = 0xffff_ffff - Math.floor(Date.now() / 1000) - 10;
+    await expect(cache.set('product', 'k', 'v', { ttl, staleIfError: 60 })).rejects.toThrow(RangeError);
+    await expect(cache.getOrSet('product', 'k', () => 'v', { ttl, staleWhileRevalidate: 60 })).rejects.toThrow(
+      RangeError,
+    );
+    expect(() => new NamespacedCache({ ttl, staleIfError: 60 })).toThrow(RangeError);
+    expect(written.requests()).toEqual([]);
+    await cache.close();
+  });
+
+  it('returns the loaded value within one timeout (its write) when memcached freezes during the load', async () => {
+    const server = await privateMemcached();
+    const log = errorLog();
+    const cache = new NamespacedCache({
+      servers: server.servers,
+      prefix: randomPrefix(),
+      timeout: 0.5,
+      onError: log.onError,
+    });
+    await cache.get('product', 'warm');
+    let loadedAt = 0;
+    const value = await cache.getOrSet('product', 'k', async () => {
+      await server.pause();
+      loadedAt = performance.now();
+      return 'v';
+    });
+    // The write waits for its deadline (0.5 s); the lock release is not waited for.
+    expect(value).toBe('v');
+    expect(performance.now() - loadedAt).toBeLessThan(500 + 250);
+    expect(log.errors.map((error) => error.code)).toContain('E_TIMEOUT');
+    server.resume();
+    await cache.close();
+  });
+});
+
+describe('after close()', () => {
+  it('a background refresh whose lock is won after close() releases it and starts nothing', async () => {
+    const [host, port] = servers.split(':') as [string, string];
+    const proxy = await FaultProxy.start({ host, port: Number(port) });
+    const client = memjs.Client.create(proxy.servers, { timeout: 10, retries: 1, logger: { log() {} } });
+    const cache = new NamespacedCache({ client, prefix: randomPrefix() });
+    const options = { ttl: 1, staleWhileRevalidate: 600 };
+    await cache.set('product', 'k', 'old', options);
+    advanceClock(1500);
+    const loader = vi.fn(() => 'new');
+    proxy.delayReplies(200); // the refresh's add is answered after close()
+    const written = spyOnWrites(client);
+    expect(await cache.getOrSet('product', 'k', loader, options)).toBe('old');
+    await cache.close();
+    expect(loader).not.toHaveBeenCalled();
+    const lockRequests = written.requests().filter((request) => request.key.includes(':l:'));
+    expect(lockRequests.map((request) => request.opcode)).toEqual([Opcode.Add, Opcode.Delete]);
+    expect(written.requests().some((request) => !request.key.includes(':l:') && request.opcode !== Opcode.Get)).toBe(
+      false,
+    );
+    client.close();
+  });
+});
+
+describe('counters of the fleet lock', () => {
+  it('counts E_LOCK_EXPIRED when a lock runs out under its holder, and lockWaits only when it polled', async () => {
+    const cache = makeCache();
+    await cache.getOrSet(
+      'product',
+      'slow',
+      ({ signal }) => new Promise<string>((resolve) => signal.addEventListener('abort', () => resolve('late'))),
+      { lockTtl: 1 },
+    );
+    expect(cache.stats().errors.E_LOCK_EXPIRED).toBe(1);
+
+    const prefix = randomPrefix();
+    const [holder, other] = [makeCache({ prefix }), makeCache({ prefix })];
+    const loading = gate<string>();
+    let started = false;
+    const holding = holder.getOrSet('product', 'k', () => {
+      started = true;
+      return loading.promise;
+    });
+    await vi.waitFor(() => expect(started).toBe(true));
+    // lockWait 0: the lock is held, and the caller loads at once without waiting.
+    expect(await other.getOrSet('product', 'k', () => 'not waiting', { lockWait: 0 })).toBe('not waiting');
+    expect(other.stats().lockWaits).toBe(0);
+    loading.open('held');
+    await holding;
+  });
+});
