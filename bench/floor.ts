@@ -11,7 +11,7 @@ type Pending = (value: unknown) => void;
 /** A bare binary-protocol reader: `get(key)` resolves the JSON-parsed value, or `undefined` on a miss. */
 export class Floor {
   private readonly socket: Socket;
-  private readonly waiting: Pending[] = [];
+  private waiting: (Pending | undefined)[] = [];
   private head = 0;
   private out: Buffer[] = [];
   private scheduled = false;
@@ -59,9 +59,12 @@ export class Floor {
       if (data.length < end) break;
       const status = data.readUInt16BE(6);
       const start = 24 + (data[4] as number) + data.readUInt16BE(2);
-      const resolve = this.waiting[this.head++] as Pending;
-      if (this.head === this.waiting.length) {
-        this.waiting.length = 0;
+      const resolve = this.waiting[this.head] as Pending;
+      // Drop answered callbacks as we go: under steady load the queue never drains, and a kept
+      // callback keeps its promise and the value it resolved alive.
+      this.waiting[this.head++] = undefined;
+      if (this.head === this.waiting.length || this.head > 1024) {
+        this.waiting = this.waiting.slice(this.head);
         this.head = 0;
       }
       resolve(status === 0 ? JSON.parse(data.toString('utf8', start, end)) : undefined);

@@ -1,5 +1,14 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+// Modes share one process: without a collection between them, one mode's garbage (memjs copies every
+// reply buffer) is collected during the next mode's window and counted against it.
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
 /** Closed-loop load: `concurrency` workers each start the next operation when the last settles. */
 export async function measure(operation: (index: number) => Promise<unknown>, concurrency: number, ms: number) {
+  collectGarbage();
   let operations = 0;
   let index = 0;
   const started = performance.now();
@@ -30,6 +39,7 @@ export async function latencyAt(
   perSecond: number,
   ms: number,
 ): Promise<Latency> {
+  collectGarbage();
   const latencies: number[] = [];
   const pending: Promise<unknown>[] = [];
   const started = performance.now();

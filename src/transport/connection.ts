@@ -52,7 +52,8 @@ export interface ConnectionOwner {
  */
 export class Connection implements WireUser {
   queue: Request[] = [];
-  private inflight: Request[] = [];
+  /** Written, in order; answered ones before `head` are cleared. */
+  private inflight: (Request | undefined)[] = [];
   private head = 0;
   private socket: Socket | undefined;
   private waitingForClose = false;
@@ -227,14 +228,21 @@ export class Connection implements WireUser {
 
   private dropAnswered(): void {
     const inflight = this.inflight;
-    while (this.head < inflight.length && (inflight[this.head] as Request).answered) this.head += 1;
-    if (this.head === inflight.length) {
-      inflight.length = 0;
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > inflight.length) {
-      this.inflight = inflight.slice(this.head);
-      this.head = 0;
+    let head = this.head;
+    while (head < inflight.length && (inflight[head] as Request).answered) {
+      // Under steady load the list never empties: a request left in it would keep its callback, and
+      // through it the caller's promise and value, alive (measured: 30% of CPU in GC at 10 KB).
+      inflight[head] = undefined;
+      head += 1;
     }
+    if (head === inflight.length) {
+      inflight.length = 0;
+      head = 0;
+    } else if (head > 1024 && head * 2 > inflight.length) {
+      this.inflight = inflight.slice(head);
+      head = 0;
+    }
+    this.head = head;
     this.owner.noteAnswered();
   }
 
