@@ -1,3 +1,4 @@
+import { COMPRESSED, decompressValue } from './compression.js';
 import { describe } from './describe.js';
 
 /**
@@ -124,8 +125,11 @@ function toJson(value: object): string {
 }
 
 /** Decodes bytes written by {@link encodeValue}; anything else gives {@link UNDECODABLE}. */
-export function decodeValue(bytes: Buffer): unknown {
-  if (bytes.length < HEADER_LENGTH || bytes[0] !== MAGIC || bytes[1] !== VERSION) return UNDECODABLE;
+export function decodeValue(stored: Buffer): unknown {
+  if (stored.length < HEADER_LENGTH || stored[0] !== MAGIC || stored[1] !== VERSION) return UNDECODABLE;
+  // Written with the `compression` option (compression.ts): read back whatever this cache's option.
+  const bytes = ((stored[2] as number) & COMPRESSED) === 0 ? stored : decompressValue(stored);
+  if (bytes === undefined) return UNDECODABLE;
   const length = bytes.length - HEADER_LENGTH;
   switch (bytes[2]) {
     case Type.String:

@@ -1,3 +1,4 @@
+import { type CompressionOption, checkCompression } from './compression.js';
 import { describe } from './describe.js';
 import type { CacheError } from './errors.js';
 import { checkTtl } from './expiry.js';
@@ -60,6 +61,14 @@ export interface CommonOptions {
    * @default a no-op
    */
   readonly onError?: (error: CacheError) => void;
+  /**
+   * Stores values whose encoded form is longer than `threshold` bytes compressed (Brotli, quality 1,
+   * `node:zlib`), when that makes them shorter: less memcached memory and network for large JSON, at
+   * some CPU per write and read (see the README's "Compression"). `true` uses a threshold of 16384.
+   * Compressed values read back whatever this option says, so it can be turned on or off at any time.
+   * @default false
+   */
+  readonly compression?: CompressionOption;
 }
 
 /** Connect through a memjs client you created; the cache never closes it. */
@@ -99,6 +108,8 @@ export interface Settings {
   readonly failOpen: boolean;
   readonly tokenCacheTtlMs: number;
   readonly onError: (error: CacheError) => void;
+  /** Encoded values longer than this many bytes are stored compressed; `Infinity`: never. */
+  readonly compressAbove: number;
 }
 
 const DEFAULTS = {
@@ -120,6 +131,7 @@ const KNOWN_OPTIONS = new Set([
   'failOpen',
   'tokenCacheTtl',
   'onError',
+  'compression',
 ]);
 
 /** memjs option names people reach for by habit, and what this library calls them. */
@@ -169,6 +181,7 @@ export function resolveOptions(options: NamespacedCacheOptions = {}): Settings {
     failOpen: checkBoolean('failOpen', options.failOpen ?? DEFAULTS.failOpen),
     tokenCacheTtlMs: checkSeconds('tokenCacheTtl', options.tokenCacheTtl ?? DEFAULTS.tokenCacheTtl, true) * 1000,
     onError: checkOnError(options.onError),
+    compressAbove: checkCompression(options.compression),
   };
 }
 

@@ -1,3 +1,4 @@
+import { compressValue } from './compression.js';
 import { CacheError } from './errors.js';
 import type { MemjsClient, MemjsServer } from './memjs-client.js';
 import { Opcode } from './protocol.js';
@@ -40,10 +41,13 @@ export class Transport implements ConnectionOwner {
    * @param client - the memjs client whose servers carry the requests.
    * @param timeoutMs - how long a connection may leave its oldest request unanswered before it is
    *   considered stalled and reset.
+   * @param compressAbove - values longer than this are stored compressed (compression.ts), since
+   *   every stored value passes here; `Infinity`: never.
    */
   constructor(
     private readonly client: MemjsClient,
     private readonly timeoutMs: number,
+    private readonly compressAbove = Number.POSITIVE_INFINITY,
   ) {
     // Deadlines are checked by one timer per transport, not one per request: the margin past a
     // deadline is at most this interval (5% of the timeout, between 2 and 50 ms).
@@ -68,7 +72,7 @@ export class Transport implements ConnectionOwner {
     this.send(Opcode.Delete, key, undefined, 0, deadline, callback, false);
   }
 
-  /** Stores `value` under `key` with a set or an add, `expiry` sent as is. */
+  /** Stores `value` under `key` with a set or an add, `expiry` sent as is; compressed if the cache says so. */
   store(
     opcode: typeof Opcode.Set | typeof Opcode.Add,
     key: string,
@@ -77,7 +81,8 @@ export class Transport implements ConnectionOwner {
     deadline: number,
     callback: ReplyCallback,
   ): void {
-    this.send(opcode, key, value, expiry, deadline, callback, false);
+    const stored = value.length > this.compressAbove ? compressValue(value, this.compressAbove) : value;
+    this.send(opcode, key, stored, expiry, deadline, callback, false);
   }
 
   /** {@link ConnectionOwner.retry}: the read once more, on a new connection. */
