@@ -23,6 +23,7 @@ export class Floor {
     this.socket = connect(port, host);
     this.socket.setNoDelay(true);
     this.socket.on('data', (chunk: Buffer) => this.read(chunk));
+    this.socket.on('error', (error) => console.error(`floor: ${error.message}`));
   }
 
   get(key: string): Promise<unknown> {

@@ -6,7 +6,8 @@
  *
  * Sections: `get` (100 B at 1/16/128 in flight), `sizes` (10 KB/100 KB/1 MB at 1 and 16), `multi`
  * (100 keys), `namespaces` (1 to 100k active namespaces), `latency` (p50/p99 at a fixed offered
- * load), `set`, `others` (naive 2-RTT, keyv). Default: all but `set` and `others`, a few minutes.
+ * load), `compression` (100 KB JSON with and without it: throughput, memcached memory), `set`,
+ * `others` (naive 2-RTT, keyv). Default: all but `set` and `others`, a few minutes.
  * BENCH_ROUNDS (default 9) and BENCH_MS (per mode per round, default 300) trade time for noise.
  * Writes bench/RESULTS.md when run with the default sections.
  */
@@ -14,13 +15,14 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { startMemcached } from '../scripts/memcached.js';
+import { compressionMemory, compressionModes } from './compression.js';
 import { latencyAt, measure, median } from './measure.js';
 import { Clients, type Mode } from './modes.js';
 import { SIZES } from './values.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const MS = Number(process.env.BENCH_MS ?? 300);
-const DEFAULT_SECTIONS = ['get', 'sizes', 'multi', 'namespaces', 'latency'];
+const DEFAULT_SECTIONS = ['get', 'sizes', 'multi', 'namespaces', 'latency', 'compression'];
 const ALL_SECTIONS = [...DEFAULT_SECTIONS, 'set', 'others'];
 
 interface Row {
@@ -32,6 +34,8 @@ interface Row {
   readonly toFloor: number;
   /** Median per-round ratio to raw memjs, or NaN. */
   readonly toRaw: number;
+  /** Median per-round ratio to the first mode. */
+  readonly toFirst: number;
 }
 
 /**
@@ -44,6 +48,7 @@ async function compare(operation: string, modes: readonly Mode[], concurrency: n
   const samples = modes.map(() => [] as number[]);
   const toFloor = modes.map(() => [] as number[]);
   const toRaw = modes.map(() => [] as number[]);
+  const toFirst = modes.map(() => [] as number[]);
   for (const mode of modes) await measure(mode.run, concurrency, Math.min(200, ms)); // warm-up
   for (let round = 0; round < ROUNDS; round += 1) {
     // Rotate the order each round so no mode always runs right after the same other one.
@@ -54,6 +59,7 @@ async function compare(operation: string, modes: readonly Mode[], concurrency: n
       samples[index]?.push(ops[index] as number);
       toFloor[index]?.push(floor < 0 ? Number.NaN : (ops[index] as number) / (ops[floor] as number));
       toRaw[index]?.push(raw < 0 ? Number.NaN : (ops[index] as number) / (ops[raw] as number));
+      toFirst[index]?.push((ops[index] as number) / (ops[0] as number));
     });
   }
   const rows = modes.map((mode, index) => ({
@@ -63,6 +69,7 @@ async function compare(operation: string, modes: readonly Mode[], concurrency: n
     opsPerSecond: median(samples[index] as number[]),
     toFloor: median(toFloor[index] as number[]),
     toRaw: median(toRaw[index] as number[]),
+    toFirst: median(toFirst[index] as number[]),
   }));
   console.log(throughputTable(rows).split('\n').slice(2).join('\n'));
   return rows;
@@ -91,6 +98,7 @@ const server = await startMemcached({ memoryMb: 512, threads: 2 });
 const clients = new Clients(server.servers);
 const rows: Row[] = [];
 const latencyLines: string[] = [];
+const compressionLines: string[] = [];
 try {
   if (sections.includes('get')) {
     const modes = await clients.getModes(SIZES['100 B']);
@@ -133,6 +141,36 @@ try {
       '',
     );
   }
+  if (sections.includes('compression')) {
+    const { gets, sets, close } = await compressionModes(server.servers);
+    try {
+      compressionLines.push('| operation | mode | in flight | ops/s | × uncompressed |', '|---|---|---:|---:|---:|');
+      for (const [operation, modes] of [
+        ['get 100 KB', gets],
+        ['set 100 KB', sets],
+      ] as const) {
+        for (const concurrency of [1, 16]) {
+          for (const row of await compare(operation, modes, concurrency)) {
+            const ops = Math.round(row.opsPerSecond).toLocaleString('en-US');
+            compressionLines.push(`| ${operation} | ${row.mode} | ${concurrency} | ${ops} | ${ratio(row.toFirst)} |`);
+          }
+        }
+      }
+    } finally {
+      await close();
+    }
+    const memory = await compressionMemory();
+    compressionLines.push(
+      '',
+      '| 200 values of 100 KB JSON | `stats` bytes | `stats slabs` total_malloced |',
+      '|---|---:|---:|',
+    );
+    for (const figures of memory) {
+      const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+      compressionLines.push(`| ${figures.variant} | ${mb(figures.bytes)} | ${mb(figures.malloced)} |`);
+    }
+    console.log(compressionLines.join('\n'));
+  }
   if (sections.includes('set')) {
     const modes = clients.setModes();
     for (const concurrency of [1, 16, 128]) rows.push(...(await compare('set 100 B', modes, concurrency)));
@@ -159,6 +197,11 @@ and to raw memjs in the same round. Every mode \`JSON.parse\`s the value. "in fl
 ${throughputTable(rows)}
 
 ${latencyLines.join('\n')}
+
+Compression: a 100 KB JSON value with and without \`compression: true\` (Brotli quality 1, threshold 16384);
+memory on a memcached of each variant's own.
+
+${compressionLines.join('\n')}
 `;
   writeFileSync(new URL('RESULTS.md', import.meta.url), report);
   console.log('\nwritten to bench/RESULTS.md');
