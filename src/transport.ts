@@ -102,6 +102,8 @@ export class Transport implements ConnectionOwner {
    */
   close(): void {
     this.closed = true;
+    // Called once idle (cache-core.ts): a client passed in outlives the cache, and must not keep it alive.
+    for (const connection of this.connections.values()) connection.detach();
   }
 
   private nextSeq(): number {

@@ -48,5 +48,8 @@ describe('a memjs client passed in and also used directly', () => {
     } finally {
       await Promise.all([cache.close(), other.close()]);
     }
+    // The client outlives the caches it was lent to.
+    expect((await client.get(`${prefix}:own:10`)).value?.toString()).toBe(`own-10-${'x'.repeat(200_000)}`);
+    expect((await client.get(`${prefix}:own:11`)).value?.toString()).toBe('own-11');
   });
 });

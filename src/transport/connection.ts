@@ -188,6 +188,11 @@ export class Connection implements WireUser {
     this.owner.noteAnswered();
   }
 
+  /** Lets go of the memjs server's wire: the cache is closed and idle. */
+  detach(): void {
+    this.wire.remove(this);
+  }
+
   /** {@link WireUser.corrupt}. */
   corrupt(error: CacheError): void {
     this.reset(error);

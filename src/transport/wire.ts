@@ -52,6 +52,15 @@ export class Wire {
     return wire;
   }
 
+  /**
+   * Stops offering frames to `user` (its cache closed). The wire itself stays installed: the
+   * client may carry on, and a frame half read by the wire cannot be handed back to memjs' parser.
+   */
+  remove(user: WireUser): void {
+    const index = this.users.indexOf(user);
+    if (index >= 0) this.users.splice(index, 1);
+  }
+
   private readonly onFrame = (buffer: Buffer, offset: number, end: number): void => {
     const opaque = buffer.readUInt32BE(offset + 12);
     const users = this.users;
