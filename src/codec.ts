@@ -1,5 +1,6 @@
 import { COMPRESSED, decompressValue } from './compression.js';
 import { describe } from './describe.js';
+import { ownedBytes } from './owned-bytes.js';
 
 /**
  * Stored values start with a 3-byte header: a magic byte, the format version and the value's type.
@@ -124,7 +125,10 @@ function toJson(value: object): string {
   return json;
 }
 
-/** Decodes bytes written by {@link encodeValue}; anything else gives {@link UNDECODABLE}. */
+/**
+ * Decodes bytes written by {@link encodeValue}; anything else gives {@link UNDECODABLE}. A large
+ * Buffer or Uint8Array value may share `stored`'s memory (owned-bytes.ts): pass bytes nobody else keeps.
+ */
 export function decodeValue(stored: Buffer): unknown {
   if (stored.length < HEADER_LENGTH || stored[0] !== MAGIC || stored[1] !== VERSION) return UNDECODABLE;
   // Written with the `compression` option (compression.ts): read back whatever this cache's option.
@@ -150,11 +154,13 @@ export function decodeValue(stored: Buffer): unknown {
       } catch {
         return UNDECODABLE;
       }
-    // Copies: the reply is a view into memjs' read buffer, which must not be kept alive or shared.
+    // The reply's memory, handed over only when nothing else shares it (owned-bytes.ts).
     case Type.Buffer:
-      return Buffer.from(bytes.subarray(HEADER_LENGTH));
-    case Type.Uint8Array:
-      return new Uint8Array(bytes.subarray(HEADER_LENGTH));
+      return ownedBytes(bytes, HEADER_LENGTH);
+    case Type.Uint8Array: {
+      const owned = ownedBytes(bytes, HEADER_LENGTH);
+      return new Uint8Array(owned.buffer, owned.byteOffset, owned.length);
+    }
     default:
       return UNDECODABLE;
   }

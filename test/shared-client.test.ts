@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NamespacedCache } from '../src/index.js';
-import { randomPrefix, rawClient } from './support/cache.js';
+import { makeCache, randomPrefix, rawClient } from './support/cache.js';
 
 describe('a memjs client passed in and also used directly', () => {
   it("keeps its own calls' replies its own while the cache reads the same socket", async () => {
@@ -51,5 +51,35 @@ describe('a memjs client passed in and also used directly', () => {
     // The client outlives the caches it was lent to.
     expect((await client.get(`${prefix}:own:10`)).value?.toString()).toBe(`own-10-${'x'.repeat(200_000)}`);
     expect((await client.get(`${prefix}:own:11`)).value?.toString()).toBe('own-11');
+  });
+});
+
+describe('large Buffer values', () => {
+  it("come back as the caller's own memory, whether handed over or copied", async () => {
+    const cache = makeCache();
+    const big = Buffer.alloc(300_000, 7);
+    const small = Buffer.from([1, 2, 3]);
+    await cache.set('bytes', 'big', big);
+    await cache.set('bytes', 'small', small);
+    await cache.set('bytes', 'u8', new Uint8Array(big));
+    const [first, second, tiny, u8] = await Promise.all([
+      cache.get<Buffer>('bytes', 'big'),
+      cache.get<Buffer>('bytes', 'big'),
+      cache.get<Buffer>('bytes', 'small'),
+      cache.get<Uint8Array>('bytes', 'u8'),
+    ]);
+    // Buffer#equals: a deep comparison of 300 KB element by element takes seconds.
+    expect(first?.equals(big)).toBe(true);
+    expect(tiny).toEqual(small);
+    expect(u8).toBeInstanceOf(Uint8Array);
+    expect(Buffer.isBuffer(u8)).toBe(false);
+    expect(u8?.length).toBe(300_000);
+    // Changing one reply's value changes no other reply's, nor what is stored.
+    first?.fill(0);
+    tiny?.fill(0);
+    expect(second?.equals(big)).toBe(true);
+    expect(u8?.every((byte) => byte === 7)).toBe(true);
+    expect((await cache.get<Buffer>('bytes', 'big'))?.equals(big)).toBe(true);
+    expect(await cache.get('bytes', 'small')).toEqual(small);
   });
 });
