@@ -174,12 +174,28 @@ export class Connection implements WireUser {
     const head = this.head;
     this.inflight = [];
     this.head = 0;
+    this.failWritten(pending, head, error, Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * Fails `pending[head..]`. Reads are retried on a new connection, within their deadline, when the
+   * connection failed, or when it stalled but they were written after `writtenAfter` (they are not
+   * what stalled).
+   */
+  private failWritten(
+    pending: readonly (Request | undefined)[],
+    head: number,
+    error: CacheError,
+    writtenAfter: number,
+  ): void {
     for (let index = head; index < pending.length; index += 1) {
       const request = pending[index] as Request;
       if (request.answered) continue;
       request.answered = true;
-      if (request.retry && !request.done && error.code === 'E_CONNECTION' && now() < request.deadline) {
-        // The connection failed under the read (server restarted, connection reset): once more, on a new one.
+      const innocent = error.code === 'E_CONNECTION' || request.writtenAt > writtenAfter;
+      if (request.retry && !request.done && innocent && now() < request.deadline) {
+        // The connection failed under the read (server restarted, connection reset), or stalled
+        // behind older requests: once more, on a new one.
         this.owner.retry(request);
       } else {
         request.settle(error, -1, EMPTY);
@@ -258,7 +274,16 @@ export class Connection implements WireUser {
     }
     const oldest = this.inflight[this.head];
     if (oldest !== undefined && oldest.writtenAt + timeoutMs <= time) {
-      this.reset(new CacheError('E_TIMEOUT', `memcached ${this.server.host}:${this.server.port} stopped answering`));
+      const error = new CacheError('E_TIMEOUT', `memcached ${this.server.host}:${this.server.port} stopped answering`);
+      // A read written less than `timeout` ago has not stalled: it only queued behind one that did
+      // (e.g. sent right after a call settled at its deadline, a scan before the stall was seen).
+      // Retired first, so that its retry waits for the new socket instead of joining the stalled one.
+      const pending = this.inflight;
+      const head = this.head;
+      this.inflight = [];
+      this.head = 0;
+      this.reset(error);
+      this.failWritten(pending, head, error, time - timeoutMs);
       return;
     }
     for (let index = this.head; index < this.inflight.length; index += 1) {
