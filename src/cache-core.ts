@@ -42,7 +42,7 @@ export class CacheCore {
     // A pool the cache creates spreads keys by rendezvous hashing; a client passed in keeps its own
     // mapping (useConsistentHashing() gives it ours).
     if (this.ownsClient && this.client.servers.length > 1) installRendezvousHashing(this.client);
-    this.transport = new Transport(this.client, this.settings.timeoutMs);
+    this.transport = new Transport(this.client, this.settings.timeoutMs, this.settings.compressAbove);
     this.description = describeCache(this.settings.prefix, this.client.servers);
     // xxhash-wasm compiles asynchronously, once per process; caches made after that start ready.
     const hasher = loadedHasher();

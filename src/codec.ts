@@ -1,4 +1,6 @@
+import { COMPRESSED, decompressValue } from './compression.js';
 import { describe } from './describe.js';
+import { ownedBytes } from './owned-bytes.js';
 
 /**
  * Stored values start with a 3-byte header: a magic byte, the format version and the value's type.
@@ -145,7 +147,8 @@ function toJson(value: object): string {
 
 /**
  * @internal The wall-clock time (ms) after which a value written by {@link encodeValue} is stale, or
- * `Infinity` when it carries none (it is fresh until memcached expires it).
+ * `Infinity` when it carries none (it is fresh until memcached expires it). The field is never
+ * compressed (compression.ts), so it is read from the stored bytes as they are.
  */
 export function freshUntilOf(bytes: Buffer): number {
   return bytes.length >= HEADER_LENGTH + FRESH_UNTIL_LENGTH && ((bytes[2] as number) & FRESH_UNTIL_FLAG) !== 0
@@ -153,9 +156,16 @@ export function freshUntilOf(bytes: Buffer): number {
     : Number.POSITIVE_INFINITY;
 }
 
-/** @internal Decodes bytes written by {@link encodeValue}; anything else gives {@link UNDECODABLE}. */
-export function decodeValue(bytes: Buffer): unknown {
-  if (bytes.length < HEADER_LENGTH || bytes[0] !== MAGIC || bytes[1] !== VERSION) return UNDECODABLE;
+/**
+ * @internal Decodes bytes written by {@link encodeValue}; anything else gives {@link UNDECODABLE}. A
+ * large Buffer or Uint8Array value may share `stored`'s memory (owned-bytes.ts): pass bytes nobody
+ * else keeps.
+ */
+export function decodeValue(stored: Buffer): unknown {
+  if (stored.length < HEADER_LENGTH || stored[0] !== MAGIC || stored[1] !== VERSION) return UNDECODABLE;
+  // Written with the `compression` option (compression.ts): read back whatever this cache's option.
+  const bytes = ((stored[2] as number) & COMPRESSED) === 0 ? stored : decompressValue(stored);
+  if (bytes === undefined) return UNDECODABLE;
   const flags = (bytes[2] as number) & ~TYPE_MASK;
   if (flags !== 0 && flags !== FRESH_UNTIL_FLAG) return UNDECODABLE;
   const start = flags === 0 ? HEADER_LENGTH : HEADER_LENGTH + FRESH_UNTIL_LENGTH;
@@ -180,11 +190,13 @@ export function decodeValue(bytes: Buffer): unknown {
       } catch {
         return UNDECODABLE;
       }
-    // Copies: the reply is a view into memjs' read buffer, which must not be kept alive or shared.
+    // The reply's memory, handed over only when nothing else shares it (owned-bytes.ts).
     case Type.Buffer:
-      return Buffer.from(bytes.subarray(start));
-    case Type.Uint8Array:
-      return new Uint8Array(bytes.subarray(start));
+      return ownedBytes(bytes, start);
+    case Type.Uint8Array: {
+      const owned = ownedBytes(bytes, start);
+      return new Uint8Array(owned.buffer, owned.byteOffset, owned.length);
+    }
     default:
       return UNDECODABLE;
   }

@@ -2,18 +2,6 @@ import type { Socket } from 'node:net';
 import memjs from 'memjs';
 import { describe } from './describe.js';
 
-/** A reply as memjs parses it (memjs/lib/memjs/utils.js `parseMessage`). */
-export interface MemjsResponse {
-  readonly header: {
-    readonly magic: number;
-    readonly opcode: number;
-    readonly status: number;
-    readonly opaque: number;
-    readonly cas: Buffer;
-  };
-  readonly val: Buffer;
-}
-
 /**
  * A memjs `Server` (one connection), including the internals the transport repairs.
  * See memjs/lib/memjs/server.js (1.3.2).
@@ -22,12 +10,20 @@ export interface MemjsServer {
   readonly host: string;
   readonly port: number;
   _socket?: Socket;
-  responseBuffer: Buffer;
+  /** One deadline per write, retired one per reply memjs parses (its own timers read them). */
+  requestTimeouts?: number[];
   onResponse(seq: number, callback: (reply: unknown) => void): void;
   onError(seq: number, callback: (reply: unknown) => void): void;
   write(blob: Buffer): void;
   /** Destroys the socket and fails every registered callback with `error`. */
   error(error: unknown): void;
+  /** Called by the socket's `data` listener with each chunk (through the instance: replaceable). */
+  responseHandler(chunk: Buffer): void;
+  /** Hands a parsed reply to the callback registered for its opaque. */
+  respond(response: unknown): void;
+  /** Answers the server's SASL mechanism list. */
+  saslAuth(): void;
+  emit(event: string): boolean;
 }
 
 /** A memjs `Client`, including the internals the transport uses. See memjs/lib/memjs/memjs.js. */

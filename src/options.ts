@@ -1,3 +1,4 @@
+import { type CompressionOption, checkCompression } from './compression.js';
 import { describe } from './describe.js';
 import type { CacheError } from './errors.js';
 import { checkTtl } from './expiry.js';
@@ -74,6 +75,14 @@ export interface CommonOptions {
   readonly lockTtl?: number;
   /** Default of {@link GetOrSetOptions.lockWait}, in seconds. @default 10 */
   readonly lockWait?: number;
+  /**
+   * Stores values whose encoded form is longer than `threshold` bytes compressed (Brotli, quality 1,
+   * `node:zlib`), when that makes them shorter: less memcached memory and network for large JSON, at
+   * some CPU per write and read (see the README's "Compression"). `true` uses a threshold of 16384.
+   * Compressed values read back whatever this option says, so it can be turned on or off at any time.
+   * @default false
+   */
+  readonly compression?: CompressionOption;
 }
 
 /** Connect through a memjs client you created; the cache never closes it. */
@@ -152,6 +161,8 @@ export interface Settings {
   readonly freshness: Freshness;
   /** Locking of `getOrSet` calls that give none of their own. */
   readonly locking: Locking;
+  /** Encoded values longer than this many bytes are stored compressed; `Infinity`: never. */
+  readonly compressAbove: number;
 }
 
 const DEFAULTS = {
@@ -174,6 +185,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'onError',
   ...FRESHNESS_OPTIONS,
   ...LOCKING_OPTIONS,
+  'compression',
 ]);
 
 /** memjs option names people reach for by habit, and what this library calls them. */
@@ -229,5 +241,6 @@ export function resolveOptions(options: NamespacedCacheOptions = {}): Settings {
       ttl: LOCKING_DEFAULTS.lockTtl,
       waitMs: LOCKING_DEFAULTS.lockWait * 1000,
     }),
+    compressAbove: checkCompression(options.compression),
   };
 }

@@ -216,3 +216,30 @@ describe('counters of the fleet lock', () => {
     await holding;
   });
 });
+
+describe('memcached failing under a waiter', () => {
+  it('a waiter whose memcached freezes loads after one timeout and does not wait for its write', async () => {
+    const server = await privateMemcached();
+    const prefix = randomPrefix();
+    const log = errorLog();
+    const holder = new NamespacedCache({ servers: server.servers, prefix, timeout: 0.5 });
+    const waiter = new NamespacedCache({ servers: server.servers, prefix, timeout: 0.5, onError: log.onError });
+    await waiter.get('product', 'warm');
+    let started = false;
+    const holding = holder.getOrSet('product', 'k', () => {
+      started = true;
+      return new Promise<string>(() => {});
+    });
+    holding.catch(() => {});
+    await vi.waitFor(() => expect(started).toBe(true));
+    const waiting = waiter.getOrSet('product', 'k', () => 'loaded by the waiter');
+    await vi.waitFor(() => expect(waiter.stats().lockWaits).toBe(1));
+    await server.pause();
+    const pausedAt = performance.now();
+    expect(await waiting).toBe('loaded by the waiter');
+    // One poll times out (0.5 s), then it loads; the write to the frozen server is not waited for.
+    expect(performance.now() - pausedAt).toBeLessThan(500 + 250);
+    server.resume();
+    await Promise.all([holder.close(), waiter.close()]);
+  });
+});

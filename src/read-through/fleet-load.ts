@@ -56,7 +56,8 @@ export async function loadThroughFleet(context: Context, job: LoadJob): Promise<
     if (lifecycle.closed) return loaded(await loadAndStore(context, job));
     const taken = await lock.take();
     if (taken === 'won') return loaded(await holdAndLoad(context, job, lock));
-    if (taken === 'unavailable') return loaded(await loadAndStore(context, job));
+    // memcached did not answer: load, don't wait for it — nor for the write, which would likely time out too.
+    if (taken === 'unavailable') return loaded(await loadAndStore(context, job, undefined, undefined, false));
     // Held by another caller: wait for its value, or for the lock to be free again.
     for (;;) {
       const left = giveUpAt - now();
@@ -72,7 +73,7 @@ export async function loadThroughFleet(context: Context, job: LoadJob): Promise<
         // Its generation was cleared while we waited: that value may predate the clear (I4).
         return loaded(await loadAndStore(context, job));
       }
-      if (seen.lock === undefined) return loaded(await loadAndStore(context, job));
+      if (seen.lock === undefined) return loaded(await loadAndStore(context, job, undefined, undefined, false));
       if (!seen.lock) break;
     }
   }
@@ -117,7 +118,8 @@ export async function holdAndLoad(context: Context, job: LoadJob, lock: FleetLoc
 /**
  * Runs the loader and writes what it returns under the pinned generation, then resolves the value:
  * once a `getOrSet` resolved, every process reads the value (the write has its own deadline, so
- * this waits one `timeout` at most). `afterStore` runs from the write's own callback — a lock
+ * this waits one `timeout` at most) — unless memcached was just seen failing (`waitForWrite` false):
+ * then the value is returned at once and the write goes on in the background. `afterStore` runs from the write's own callback — a lock
  * release sent there is in flight before `close()` can see the transport idle — and is not awaited.
  * Cache trouble goes to `onError`; `undefined` is not cached; after `close()` nothing is written:
  * close waits for requests, never for loaders.
@@ -127,6 +129,7 @@ async function loadAndStore(
   job: LoadJob,
   controller = new AbortController(),
   afterStore: () => void = () => {},
+  waitForWrite = true,
 ): Promise<unknown> {
   const { lifecycle, policy, transport, settings } = context;
   const untrack = lifecycle.track(controller);
@@ -147,13 +150,14 @@ async function loadAndStore(
   }
   const { expiry, freshUntil } = planWrite(job.freshness);
   const bytes = encodeValue(value, freshUntil);
-  await new Promise<void>((resolve) => {
+  const written = new Promise<void>((resolve) => {
     storeData(transport, job.dataKey, bytes, expiry, now() + settings.timeoutMs, (error) => {
       if (error !== undefined) policy.report(withOperation(error, 'getOrSet'));
       afterStore();
       resolve();
     });
   });
+  if (waitForWrite) await written;
   return value;
 }
 

@@ -1,0 +1,64 @@
+import type { CacheError } from '../errors.js';
+import type { Opcode } from '../protocol.js';
+
+/**
+ * Receives a request's outcome: a memcached status and value, or an error (then `status` is -1).
+ * Called exactly once per request. `value` may be a view of a socket chunk: decode or copy it before
+ * keeping it. `cas` is the item's CAS for an answered `add` (what a later compare-and-delete needs),
+ * else 0n.
+ */
+export type ReplyCallback = (error: CacheError | undefined, status: number, value: Buffer, cas: bigint) => void;
+
+/** The empty value: replies without one (a miss, a store) share it. */
+export const EMPTY = Buffer.alloc(0);
+
+/** One request: what to send, when it must be answered, and whom to tell. */
+export class Request {
+  /** The callback has run (reply, error or deadline). */
+  done = false;
+  /** A reply or a connection error came for it: it no longer occupies the connection. */
+  answered = false;
+  /** When it was written ({@link now}); 0 while queued. */
+  writtenAt = 0;
+  /** The last request of its write: answering it completes one memjs write (see Connection.answer). */
+  endsWrite = false;
+
+  /**
+   * @param retry - a first attempt at a read: sent once more if the connection fails under it.
+   *   Reads are idempotent; writes are never re-sent, since a re-sent write could land after a later
+   *   one (memjs' `retries` re-sends anything).
+   */
+  constructor(
+    readonly seq: number,
+    /** What a reply must echo: memcached answers each request with its own opcode. */
+    readonly opcode: Opcode,
+    readonly key: string,
+    readonly value: Uint8Array | undefined,
+    readonly expiry: number,
+    readonly deadline: number,
+    private readonly callback: ReplyCallback,
+    readonly retry: boolean,
+    /** For a delete: delete only the item with this CAS (0n: any). */
+    readonly cas = 0n,
+  ) {}
+
+  settle(error: CacheError | undefined, status: number, value: Buffer, cas = 0n): void {
+    if (this.done) return;
+    this.done = true;
+    try {
+      this.callback(error, status, value, cas);
+    } catch (thrown) {
+      // This runs inside the reply parser: a throw there would abandon the rest of the socket chunk.
+      // Re-throw outside it, so that a bug surfaces instead of hanging the connection.
+      queueMicrotask(() => {
+        throw thrown;
+      });
+    }
+  }
+
+  /** Gives the callback to a new attempt (a retried read): this one must never call it. */
+  handOver(): ReplyCallback {
+    this.done = true;
+    return this.callback;
+  }
+}
