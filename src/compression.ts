@@ -13,7 +13,7 @@ import { describe } from './describe.js';
  * `JSON.parse` takes on the result.
  */
 
-/** Type-byte flag: the payload is Brotli-compressed. */
+/** @internal Type-byte flag: the payload is Brotli-compressed. */
 export const COMPRESSED = 0x20;
 /** Type-byte flag: 8 bytes of fresh-until time follow the header (the read-through's). */
 const FRESH_UNTIL = 0x40;
@@ -29,7 +29,7 @@ const FRESH_UNTIL_LENGTH = 8;
  */
 const MAX_INFLATED_LENGTH = 256 * 1024 * 1024;
 
-/** Values above this many bytes are compressed when `compression` is `true` or gives no threshold. */
+/** @internal Values above this many bytes are compressed when `compression` is `true` or gives no threshold. */
 export const DEFAULT_COMPRESSION_THRESHOLD = 16_384;
 
 /** The `compression` option: off, on with the default threshold, or on above `threshold` bytes. */
@@ -40,7 +40,7 @@ function payloadStart(typeByte: number): number {
   return HEADER_LENGTH + ((typeByte & FRESH_UNTIL) === 0 ? 0 : FRESH_UNTIL_LENGTH);
 }
 
-/**
+/** @internal
  * Validates the `compression` option; returns the payload size above which values are compressed
  * (`Infinity`: never).
  *
@@ -59,7 +59,7 @@ export function checkCompression(option: unknown): number {
   throw new TypeError(`Expected \`compression\` to be a boolean or { threshold: bytes }, got ${describe(option)}`);
 }
 
-/**
+/** @internal
  * The stored form of an encoded value: compressed when its payload is longer than `threshold`
  * bytes and compression makes it shorter, else `bytes` itself.
  */
@@ -84,7 +84,7 @@ export function compressValue(bytes: Uint8Array, threshold: number): Uint8Array 
   return stored;
 }
 
-/**
+/** @internal
  * The uncompressed form of a value stored with {@link COMPRESSED} set (the flag cleared, the payload
  * inflated), or `undefined` when the payload does not inflate (corrupt, or past the size cap).
  */

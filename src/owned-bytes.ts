@@ -1,4 +1,4 @@
-/**
+/** @internal
  * The bytes of a reply from `start` on, as memory the caller may keep and change.
  *
  * A reply is a view into a socket chunk (one memory block per read, never reused) or into the
