@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NamespacedCache } from '../src/index.js';
 import { Opcode } from '../src/protocol.js';
 import { errorLog, makeCache, randomPrefix, rawClient, servers } from './support/cache.js';
+import { heldLoad } from './support/contention.js';
 import { FaultProxy } from './support/proxy.js';
 import { privateMemcached } from './support/servers.js';
 import { spyOnWrites } from './support/wire.js';
@@ -10,17 +11,6 @@ import { spyOnWrites } from './support/wire.js';
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-/** A promise settled from outside. */
-function gate<T>() {
-  let open!: (value: T) => void;
-  let fail!: (error: unknown) => void;
-  const promise = new Promise<T>((resolve, reject) => {
-    open = resolve;
-    fail = reject;
-  });
-  return { promise, open, fail };
-}
 
 /** Moves this process's wall clock `ms` ahead (freshness is measured on it). */
 function advanceClock(ms: number): void {
@@ -32,19 +22,13 @@ describe('nothing from before a clear (I2, I4), in edge cases', () => {
   it('a waiter never returns a value loaded across a clear that resolved while it waited', async () => {
     const prefix = randomPrefix();
     const [holder, waiter, clearer] = [makeCache({ prefix }), makeCache({ prefix }), makeCache({ prefix })];
-    const loading = gate<string>();
-    let started = false;
-    const holding = holder.getOrSet('product', 'guitar', () => {
-      started = true;
-      return loading.promise;
-    });
-    await vi.waitFor(() => expect(started).toBe(true));
+    const held = await heldLoad(holder, 'guitar');
     const waiting = waiter.getOrSet('product', 'guitar', () => 'loaded by the waiter');
     await vi.waitFor(() => expect(waiter.stats().lockWaits).toBe(1));
     await clearer.deleteNamespace('product');
-    loading.open('loaded before the clear');
+    held.release('loaded before the clear');
     // The holder's own caller gets its value (I2); nobody else does.
-    expect(await holding).toBe('loaded before the clear');
+    expect(await held.holding).toBe('loaded before the clear');
     expect(await waiting).toBe('loaded by the waiter');
     expect(await clearer.get('product', 'guitar')).toBeUndefined();
   });
@@ -55,22 +39,11 @@ describe('nothing from before a clear (I2, I4), in edge cases', () => {
     const options = { ttl: 1, staleIfError: 600 };
     await cache.set('product', 'guitar', 'old', options);
     advanceClock(1500);
-    const loading = gate<string>();
-    let started = false;
-    const call = cache.getOrSet(
-      'product',
-      'guitar',
-      () => {
-        started = true;
-        return loading.promise;
-      },
-      options,
-    );
-    await vi.waitFor(() => expect(started).toBe(true));
+    const held = await heldLoad(cache, 'guitar', options);
     await clearer.deleteNamespace('product');
     const failure = new Error('database down');
-    loading.fail(failure);
-    await expect(call).rejects.toBe(failure);
+    held.fail(failure);
+    await expect(held.holding).rejects.toBe(failure);
   });
 });
 
@@ -202,18 +175,12 @@ describe('counters of the fleet lock', () => {
 
     const prefix = randomPrefix();
     const [holder, other] = [makeCache({ prefix }), makeCache({ prefix })];
-    const loading = gate<string>();
-    let started = false;
-    const holding = holder.getOrSet('product', 'k', () => {
-      started = true;
-      return loading.promise;
-    });
-    await vi.waitFor(() => expect(started).toBe(true));
+    const held = await heldLoad(holder, 'k');
     // lockWait 0: the lock is held, and the caller loads at once without waiting.
     expect(await other.getOrSet('product', 'k', () => 'not waiting', { lockWait: 0 })).toBe('not waiting');
     expect(other.stats().lockWaits).toBe(0);
-    loading.open('held');
-    await holding;
+    held.release('held');
+    await held.holding;
   });
 });
 
