@@ -5,6 +5,7 @@
 import { type CacheStats, type OperationContext, operationChannel } from 'memjs-namespaces';
 import { hasMemcached, INSTALL_HINT, type MemcachedServer, startMemcached } from '../scripts/memcached.js';
 import { cacheManager } from './cache-manager.js';
+import { fleet } from './fleet.js';
 import { multiTenant } from './multi-tenant.js';
 import { productCatalogue } from './product-catalogue.js';
 
@@ -44,6 +45,7 @@ try {
   console.log(`  catalogue:    ${describeStats(shop)}`);
   console.log("  channel 'memjs-namespaces:operation' saw:");
   for (const [call, times] of seen) console.log(`    ${call} × ${times}`);
+  await fleet(servers);
   await cacheManager(servers);
 } finally {
   operationChannel.asyncEnd.unsubscribe(count);
