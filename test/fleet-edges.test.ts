@@ -210,3 +210,53 @@ describe('memcached failing under a waiter', () => {
     await Promise.all([holder.close(), waiter.close()]);
   });
 });
+
+describe('review findings', () => {
+  it('close() releases the fleet lock of a loader still running, so another process need not wait for it', async () => {
+    const prefix = randomPrefix();
+    const [closing, other] = [makeCache({ prefix }), makeCache({ prefix, lockWait: 30 })];
+    const held = await heldLoad(closing, 'guitar');
+    await closing.close();
+    // lockWait 30 s and lockTtl 5 s: only a released lock lets this load at once.
+    const started = performance.now();
+    expect(await other.getOrSet('product', 'guitar', () => 'loaded by the other')).toBe('loaded by the other');
+    expect(performance.now() - started).toBeLessThan(1000);
+    held.release('late');
+    expect(await held.holding).toBe('late');
+  });
+
+  it('a caller joining a load in this process waits lockWait + lockTtl at most when that loader never settles', async () => {
+    const cache = makeCache({ lockWait: 1, lockTtl: 1 });
+    const held = await heldLoad(cache, 'guitar'); // never released: a loader that hangs
+    held.holding.catch(() => {});
+    const started = performance.now();
+    expect(await cache.getOrSet('product', 'guitar', () => 'loaded by the joiner')).toBe('loaded by the joiner');
+    const waited = performance.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(1900);
+    expect(waited).toBeLessThan(2000 + 1000);
+  });
+
+  it('shares one load among this process callers while memcached is unreachable', async () => {
+    const server = await privateMemcached();
+    const cache = new NamespacedCache({ servers: server.servers, prefix: randomPrefix(), timeout: 0.3 });
+    await server.kill();
+    const loader = vi.fn(async () => 'from the database');
+    const values = await Promise.all(Array.from({ length: 20 }, () => cache.getOrSet('product', 'guitar', loader)));
+    expect(values).toEqual(Array.from({ length: 20 }, () => 'from the database'));
+    expect(loader).toHaveBeenCalledTimes(1);
+    await cache.close();
+  });
+
+  it('refreshes a stale value without the fleet lock when lock is false', async () => {
+    const client = rawClient();
+    const cache = new NamespacedCache({ client, prefix: randomPrefix(), lock: false });
+    const options = { ttl: 1, staleWhileRevalidate: 60 };
+    await cache.set('product', 'k', 'old', options);
+    advanceClock(1500);
+    const written = spyOnWrites(client);
+    expect(await cache.getOrSet('product', 'k', () => 'new', options)).toBe('old');
+    await vi.waitFor(async () => expect(await cache.get('product', 'k')).toBe('new'));
+    expect(written.requests().some((request) => request.key.includes(':l:'))).toBe(false);
+    await cache.close();
+  });
+});

@@ -45,7 +45,7 @@ const jittered = (ms: number): number => ms * (0.8 + 0.4 * Math.random());
  * once `lockWait` has passed. memcached trouble never makes a caller wait: it loads.
  */
 export async function loadThroughFleet(context: Context, job: LoadJob): Promise<Loaded> {
-  if (!job.locking.enabled) return loaded(await loadAndStore(context, job));
+  if (!job.locking.enabled) return loadUnlocked(context, job);
   const { transport, keys, settings, stats, lifecycle } = context;
   const lock = new FleetLock(transport, keys.lockKey(job.dataKey), job.locking.ttl, settings.timeoutMs);
   const giveUpAt = now() + job.locking.waitMs;
@@ -81,6 +81,11 @@ export async function loadThroughFleet(context: Context, job: LoadJob): Promise<
 
 const loaded = (value: unknown): Loaded => ({ value, waited: false });
 
+/** Loads and writes without the fleet lock (`lock: false`, or a caller that waited long enough). */
+export async function loadUnlocked(context: Context, job: LoadJob): Promise<Loaded> {
+  return loaded(await loadAndStore(context, job));
+}
+
 /**
  * Loads as the lock's holder: checks first that nobody stored the value between this caller's miss
  * and its lock (else two loads could run), aborts the loader's signal when the lock expires, and
@@ -94,11 +99,14 @@ export async function holdAndLoad(context: Context, job: LoadJob, lock: FleetLoc
     expiry.abort(context.stats.error(new CacheError('E_LOCK_EXPIRED', reason, { operation: 'getOrSet' })));
   }, lock.ttl * 1000);
   timer.unref();
-  const release = (): void =>
+  const unhold = context.lifecycle.hold(lock);
+  const release = (): void => {
+    unhold();
     lock.release((error) => {
       // After close() the transport may refuse it: the lock then ends at its expiry.
       if (error !== undefined && error.code !== 'E_CLOSED') context.policy.report(withOperation(error, 'getOrSet'));
     });
+  };
   try {
     const stored = await readFresh(context, job.dataKey);
     if (stored.found && (await stillCurrent(context, job))) {

@@ -10,7 +10,7 @@ import { observedLoader } from '../observability/loader.js';
 import { currentOperation, forceOutcome, recordError, setOutcome } from '../observability/trace.js';
 import type { Operations } from '../operations.js';
 import type { GetOrSetOptions } from '../options.js';
-import { holdAndLoad, type Loaded, type LoadJob, loadThroughFleet, stillCurrent } from './fleet-load.js';
+import { holdAndLoad, type Loaded, type LoadJob, loadThroughFleet, loadUnlocked, stillCurrent } from './fleet-load.js';
 import { FleetLock } from './fleet-lock.js';
 import { type Loader, runLoader } from './loader.js';
 
@@ -31,6 +31,8 @@ import { type Loader, runLoader } from './loader.js';
  */
 export class ReadThrough {
   private readonly flights = new Map<string, Promise<Loaded>>();
+  /** Loads shared while memcached is unreachable (nothing pinned, nothing cached): by namespace and key. */
+  private readonly uncached = new Map<string, Promise<unknown>>();
   private readonly refreshing = new Set<string>();
 
   constructor(
@@ -68,9 +70,10 @@ export class ReadThrough {
             settle(value);
           };
           if (error !== undefined) {
-            // No generation to pin: load without caching, sharing or locking (memcached is down).
+            // No generation to pin: load without caching or locking (memcached is down), shared by
+            // this process's callers of the key all the same — no stampede when the cache is gone.
             policy.report(withOperation(error, 'getOrSet'));
-            this.loadUncached(load).then(settle, reject);
+            this.loadUncached(`${state.hash}:${keyHash}`, load).then(settle, reject);
             return;
           }
           const job: LoadJob = { state, head, dataKey: head + keyHash, load, freshness, locking };
@@ -111,7 +114,7 @@ export class ReadThrough {
   /** The load of a missing key, shared by this process's callers (the first caller's options apply). */
   private flight(job: LoadJob): Promise<Loaded> {
     const running = this.flights.get(job.dataKey);
-    if (running !== undefined) return running;
+    if (running !== undefined) return this.join(running, job);
     const flight = loadThroughFleet(this.context, job);
     this.flights.set(job.dataKey, flight);
     const land = (): void => {
@@ -119,6 +122,34 @@ export class ReadThrough {
     };
     flight.then(land, land);
     return flight;
+  }
+
+  /**
+   * Waits for a load this process started for the key, for `lockWait + lockTtl` at most: the time
+   * that load may itself wait for another process's lock, then hold its own (its loader's signal
+   * aborts at `lockTtl`). A loader that never settles must not hang every later caller (I5).
+   */
+  private join(running: Promise<Loaded>, job: LoadJob): Promise<Loaded> {
+    return new Promise<Loaded>((resolve, reject) => {
+      let gaveUp = false;
+      const timer = setTimeout(
+        () => {
+          gaveUp = true;
+          loadUnlocked(this.context, job).then(resolve, reject);
+        },
+        job.locking.waitMs + job.locking.ttl * 1000,
+      );
+      running.then(
+        (loaded) => {
+          clearTimeout(timer);
+          if (!gaveUp) resolve(loaded);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          if (!gaveUp) reject(error);
+        },
+      );
+    });
   }
 
   /**
@@ -131,27 +162,34 @@ export class ReadThrough {
     if (lifecycle.closed || this.refreshing.has(job.dataKey) || this.flights.has(job.dataKey)) return;
     this.refreshing.add(job.dataKey);
     const lock = new FleetLock(transport, keys.lockKey(job.dataKey), job.locking.ttl, settings.timeoutMs);
-    lock
-      .take()
-      .then((taken) => {
-        if (taken !== 'won') return undefined;
-        // Closed while the lock was being taken: start nothing, but don't leave the lock behind.
-        if (lifecycle.closed) return lock.release(() => {});
-        return holdAndLoad(this.context, job, lock);
-      })
+    // With `lock: false` each process refreshes on its own, once.
+    const refreshing = job.locking.enabled
+      ? lock.take().then((taken) => {
+          if (taken !== 'won') return undefined;
+          // Closed while the lock was being taken: start nothing, but don't leave the lock behind.
+          if (lifecycle.closed) return lock.release(() => {});
+          return holdAndLoad(this.context, job, lock);
+        })
+      : loadUnlocked(this.context, job);
+    refreshing
       .catch((error: unknown) => policy.report(loaderFailed(error, 'in a background refresh (staleWhileRevalidate)')))
       .finally(() => this.refreshing.delete(job.dataKey));
   }
 
   /** Loads when no generation could be pinned: nothing is cached, and close() still aborts it. */
-  private async loadUncached(load: Loader<unknown>): Promise<unknown> {
+  private loadUncached(key: string, load: Loader<unknown>): Promise<unknown> {
+    const running = this.uncached.get(key);
+    if (running !== undefined) return running;
     const controller = new AbortController();
     const untrack = this.context.lifecycle.track(controller);
-    try {
-      return await runLoader(load, controller.signal);
-    } finally {
+    const loading = runLoader(load, controller.signal);
+    this.uncached.set(key, loading);
+    const land = (): void => {
       untrack();
-    }
+      this.uncached.delete(key);
+    };
+    loading.then(land, land);
+    return loading;
   }
 }
 
