@@ -137,9 +137,10 @@ export interface GetOrSetOptions extends FreshnessOptions {
    */
   readonly lock?: boolean;
   /**
-   * Seconds the lock lives in memcached (whole seconds, rounded up): how long a dead holder can hold
-   * the others back before one of them takes over. Keep it above your slowest loader: when it runs
-   * out, the loader's `signal` aborts and another caller may load too.
+   * Seconds the lock lives in memcached unless renewed (whole seconds, rounded up): how long a dead
+   * holder can hold the others back before one of them takes over. A live holder renews it every
+   * half `lockTtl` while its loader runs, however slow; if the lock is lost all the same (evicted,
+   * deleted, not renewed for `lockTtl`), the loader's `signal` aborts and another caller may load too.
    */
   readonly lockTtl?: number;
   /** Seconds a caller waits for another's load (polling memcached) before it loads itself. */

@@ -52,7 +52,7 @@ export function requestLength(opcode: Opcode, key: string, value: Uint8Array | u
  *
  * A get or delete is a header and the key. A set or add carries flags and `expiry` as extras;
  * `expiry` is sent exactly as given (0 = never expires): see expiry.ts for the 30-day rule. A
- * non-zero `cas` makes a delete conditional on the item's CAS.
+ * non-zero `cas` makes a delete or a set conditional on the item's CAS.
  */
 export function writeRequest(
   target: Buffer,

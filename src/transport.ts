@@ -77,7 +77,11 @@ export class Transport implements ConnectionOwner {
     this.send(Opcode.Delete, key, undefined, 0, deadline, callback, false, cas);
   }
 
-  /** Stores `value` under `key` with a set or an add, `expiry` sent as is; compressed if the cache says so. */
+  /**
+   * Stores `value` under `key` with a set or an add, `expiry` sent as is; compressed if the cache
+   * says so. A set with `cas` replaces only the item with that CAS ({@link Status.Exists} when it
+   * changed, {@link Status.NotFound} when it is gone), and its reply carries the new CAS.
+   */
   store(
     opcode: typeof Opcode.Set | typeof Opcode.Add,
     key: string,
@@ -85,9 +89,10 @@ export class Transport implements ConnectionOwner {
     expiry: number,
     deadline: number,
     callback: ReplyCallback,
+    cas = 0n,
   ): void {
     const stored = value.length > this.compressAbove ? compressValue(value, this.compressAbove) : value;
-    this.send(opcode, key, stored, expiry, deadline, callback, false);
+    this.send(opcode, key, stored, expiry, deadline, callback, false, cas);
   }
 
   /** {@link ConnectionOwner.retry}: the read once more, on a new connection. */

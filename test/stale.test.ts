@@ -138,16 +138,48 @@ describe('the loader and its fleet lock', () => {
     expect(seen?.reason).toMatchObject({ code: 'E_CLOSED' });
   });
 
-  it("aborts the holder's signal with E_LOCK_EXPIRED when its lock runs out", async () => {
-    const { cache } = spiedCache();
-    const reason = await cache.getOrSet(
+  it('keeps the lock while a slow loader runs, renewing it by CAS, and never aborts that loader', async () => {
+    const { cache, written } = spiedCache();
+    let aborted = false;
+    const value = await cache.getOrSet(
+      'product',
+      'guitar',
+      async ({ signal }) => {
+        signal.addEventListener('abort', () => {
+          aborted = true;
+        });
+        await new Promise((resolve) => setTimeout(resolve, 1600)); // past lockTtl
+        return 'slow but healthy';
+      },
+      { lockTtl: 1 },
+    );
+    expect([value, aborted]).toEqual(['slow but healthy', false]);
+    const renewals = written.blobs().filter((blob) => blob[1] === Opcode.Set && blob.includes(':l:'));
+    expect(renewals.length).toBeGreaterThanOrEqual(2); // every half lockTtl
+    for (const blob of renewals) expect(blob.readBigUInt64BE(16)).not.toBe(0n);
+    await cache.close();
+  });
+
+  it("aborts the holder's signal with E_LOCK_EXPIRED once its lock is lost, and counts it", async () => {
+    const client = rawClient();
+    const cache = new NamespacedCache({ client, prefix: randomPrefix() });
+    const written = spyOnWrites(client);
+    const loading = cache.getOrSet(
       'product',
       'guitar',
       ({ signal }) =>
         new Promise<string>((resolve) => signal.addEventListener('abort', () => resolve(signal.reason.code))),
       { lockTtl: 1 },
     );
-    expect(reason).toBe('E_LOCK_EXPIRED');
+    await vi.waitFor(() =>
+      expect(written.requests().some((request) => request.opcode === Opcode.Add && request.key.includes(':l:'))).toBe(
+        true,
+      ),
+    );
+    const lockKey = written.requests().find((request) => request.key.includes(':l:'))?.key as string;
+    await rawClient().delete(lockKey); // the lock is gone: evicted, or deleted by hand
+    expect(await loading).toBe('E_LOCK_EXPIRED');
+    expect(cache.stats().errors.E_LOCK_EXPIRED).toBe(1);
     await cache.close();
   });
 

@@ -88,17 +88,13 @@ export async function loadUnlocked(context: Context, job: LoadJob): Promise<Load
 
 /**
  * Loads as the lock's holder: checks first that nobody stored the value between this caller's miss
- * and its lock (else two loads could run), aborts the loader's signal when the lock expires, and
- * releases the lock once the value is stored — without waiting for the release: the caller has its
- * value once it is written.
+ * and its lock (else two loads could run), keeps the lock while the loader runs (see
+ * {@link keepLock}), and releases it once the value is stored — without waiting for the release:
+ * the caller has its value once it is written.
  */
 export async function holdAndLoad(context: Context, job: LoadJob, lock: FleetLock): Promise<unknown> {
   const expiry = new AbortController();
-  const timer = setTimeout(() => {
-    const reason = `the fleet lock expired after ${lock.ttl} s; others may be loading`;
-    expiry.abort(context.stats.error(new CacheError('E_LOCK_EXPIRED', reason, { operation: 'getOrSet' })));
-  }, lock.ttl * 1000);
-  timer.unref();
+  const stopKeeping = keepLock(context, lock, expiry);
   const unhold = context.lifecycle.hold(lock);
   const release = (): void => {
     unhold();
@@ -119,8 +115,34 @@ export async function holdAndLoad(context: Context, job: LoadJob, lock: FleetLoc
     release();
     throw error;
   } finally {
-    clearTimeout(timer);
+    stopKeeping();
   }
+}
+
+/**
+ * Renews the lock every half `lockTtl` while its holder loads, so that a slow but healthy loader
+ * keeps it (a dead process stops renewing, and the others take over after `lockTtl`). When the lock
+ * is lost — taken over, deleted, or not confirmed for a whole `lockTtl` — `holder` aborts with
+ * `E_LOCK_EXPIRED`: others may be loading by then. Returns the function that stops renewing.
+ */
+function keepLock(context: Context, lock: FleetLock, holder: AbortController): () => void {
+  const periodMs = lock.ttl * 500;
+  let confirmedAt = now();
+  const lost = (why: string): void => {
+    clearInterval(timer);
+    if (holder.signal.aborted) return;
+    const reason = `the fleet lock was ${why}; others may be loading`;
+    holder.abort(context.stats.error(new CacheError('E_LOCK_EXPIRED', reason, { operation: 'getOrSet' })));
+  };
+  const timer: NodeJS.Timeout = setInterval(() => {
+    if (now() - confirmedAt >= lock.ttl * 1000) lost(`not renewed for ${lock.ttl} s`);
+    lock.renew((held) => {
+      if (held === true) confirmedAt = now();
+      else if (held === false) lost('lost (expired, or taken over)');
+    });
+  }, periodMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /**

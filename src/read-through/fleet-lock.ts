@@ -69,6 +69,42 @@ export class FleetLock {
   }
 
   /**
+   * Extends the lock this instance holds by another `ttl` (a set carrying its CAS, so only the
+   * owner's lock is extended). `kept` is `true` when it was, `false` when the lock is gone or another
+   * caller's, and `undefined` when memcached did not answer.
+   */
+  renew(kept: (held: boolean | undefined) => void): void {
+    const cas = this.cas;
+    if (cas === 0n) {
+      kept(false);
+      return;
+    }
+    this.transport.store(
+      Opcode.Set,
+      this.key,
+      EMPTY,
+      toExpiry(this.ttl + 1),
+      now() + this.timeoutMs,
+      (error, status, _, newCas) => {
+        if (error !== undefined) {
+          kept(undefined);
+        } else if (status === Status.Ok) {
+          if (this.cas === cas) {
+            this.cas = newCas;
+          } else {
+            // Released while this renewal was in flight: that delete carried the old CAS and missed.
+            this.deleteByCas(newCas, () => {});
+          }
+          kept(true);
+        } else {
+          kept(false);
+        }
+      },
+      cas,
+    );
+  }
+
+  /**
    * Releases the lock if this instance holds it and nobody has taken it over since (compare and
    * delete). The request is sent before this returns, so a `close()` waiting for requests in flight
    * waits for it too. `done` receives an error only when memcached failed: the lock then lives until
@@ -77,10 +113,11 @@ export class FleetLock {
   release(done: (error: CacheError | undefined) => void): void {
     const cas = this.cas;
     this.cas = 0n;
-    if (cas === 0n) {
-      done(undefined);
-      return;
-    }
+    if (cas === 0n) done(undefined);
+    else this.deleteByCas(cas, done);
+  }
+
+  private deleteByCas(cas: bigint, done: (error: CacheError | undefined) => void): void {
     this.transport.delete(
       this.key,
       now() + this.timeoutMs,

@@ -4,7 +4,8 @@ import { encodeValue } from '../codec.js';
 export interface LoaderContext {
   /**
    * Aborts when the loaded value is no longer wanted: the cache was closed (reason `E_CLOSED`), or
-   * the fleet lock this load holds expired and others may be loading too (`E_LOCK_EXPIRED`).
+   * the fleet lock this load holds was lost and others may be loading too (`E_LOCK_EXPIRED`). A slow
+   * loader does not lose it: its lock is renewed while it runs.
    */
   readonly signal: AbortSignal;
 }

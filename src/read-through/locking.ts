@@ -14,9 +14,9 @@ export interface Locking {
 export const LOCKING_OPTIONS = ['lock', 'lockTtl', 'lockWait'] as const;
 
 /**
- * The defaults. The lock lives shorter than callers wait: when a holder dies, one waiter takes the
- * expired lock and loads, rather than every waiter loading when `lockWait` runs out. Both are
- * seconds, well above a typical loader, so that waiting beats loading twice.
+ * The defaults. The lock lives shorter than callers wait: when a holder dies (and stops renewing
+ * it), one waiter takes the expired lock and loads, rather than every waiter loading when
+ * `lockWait` runs out. Both are seconds, well above a typical loader, so that waiting beats loading twice.
  */
 export const LOCKING_DEFAULTS = { lock: true, lockTtl: 5, lockWait: 10 } as const;
 

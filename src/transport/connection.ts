@@ -172,8 +172,8 @@ export class Connection implements WireUser {
       undefined,
       buffer.readUInt16BE(offset + 6),
       valueStart < end ? buffer.subarray(valueStart, end) : EMPTY,
-      // Only an add's CAS is used (a lock's owner deletes it by CAS): no BigInt for other replies.
-      opcode === Opcode.Add ? buffer.readBigUInt64BE(offset + 16) : 0n,
+      // Only the fleet lock's requests use a CAS (an add, a conditional set): no BigInt for the rest.
+      opcode === Opcode.Add || request.cas !== 0n ? buffer.readBigUInt64BE(offset + 16) : 0n,
     );
     this.dropAnswered();
     return true;
