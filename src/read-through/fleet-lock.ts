@@ -1,7 +1,7 @@
 import { CacheError } from '../errors.js';
 import { toExpiry } from '../expiry.js';
 import { Opcode, Status } from '../protocol.js';
-import { now, type Transport } from '../transport.js';
+import { now, type ReplyCallback, type Transport } from '../transport.js';
 
 /** What an attempt to take a lock found. */
 export type LockTaken = 'won' | 'held' | 'unavailable';
@@ -31,32 +31,29 @@ export class FleetLock {
     private readonly timeoutMs: number,
   ) {}
 
-  /**
-   * Tries to take the lock: `'unavailable'` when memcached did not answer with a yes or a no.
-   * memcached's clock ticks in whole seconds, so an item sent with expiry N lives between N - 1 and
-   * N seconds: the lock is sent with one second more, so that it outlives its holder's `ttl` (when
-   * the holder's signal aborts) and no second load can start while the first is still wanted.
-   */
+  /** Tries to take the lock: `'unavailable'` when memcached did not answer with a yes or a no. */
   take(): Promise<LockTaken> {
     return new Promise((resolve) => {
-      this.transport.store(
-        Opcode.Add,
-        this.key,
-        EMPTY,
-        toExpiry(this.ttl + 1),
-        now() + this.timeoutMs,
-        (error, status, _, cas) => {
-          if (error !== undefined) {
-            resolve('unavailable');
-          } else if (status === Status.Ok) {
-            this.cas = cas;
-            resolve('won');
-          } else {
-            resolve(status === Status.Exists || status === Status.NotStored ? 'held' : 'unavailable');
-          }
-        },
-      );
+      this.write(Opcode.Add, 0n, (error, status, _, cas) => {
+        if (error !== undefined) {
+          resolve('unavailable');
+        } else if (status === Status.Ok) {
+          this.cas = cas;
+          resolve('won');
+        } else {
+          resolve(status === Status.Exists || status === Status.NotStored ? 'held' : 'unavailable');
+        }
+      });
     });
+  }
+
+  /**
+   * Writes the lock for another `ttl`. memcached's clock ticks in whole seconds, so an item sent
+   * with expiry N lives between N - 1 and N seconds: the lock is sent with one second more, so that
+   * it lives at least `ttl` — a holder that stops renewing it has been gone that long.
+   */
+  private write(opcode: typeof Opcode.Add | typeof Opcode.Set, cas: bigint, callback: ReplyCallback): void {
+    this.transport.store(opcode, this.key, EMPTY, toExpiry(this.ttl + 1), now() + this.timeoutMs, callback, cas);
   }
 
   /** Sends a read of the lock; `held` is `undefined` when memcached did not answer. */
@@ -79,29 +76,21 @@ export class FleetLock {
       kept(false);
       return;
     }
-    this.transport.store(
-      Opcode.Set,
-      this.key,
-      EMPTY,
-      toExpiry(this.ttl + 1),
-      now() + this.timeoutMs,
-      (error, status, _, newCas) => {
-        if (error !== undefined) {
-          kept(undefined);
-        } else if (status === Status.Ok) {
-          if (this.cas === cas) {
-            this.cas = newCas;
-          } else {
-            // Released while this renewal was in flight: that delete carried the old CAS and missed.
-            this.deleteByCas(newCas, () => {});
-          }
-          kept(true);
+    this.write(Opcode.Set, cas, (error, status, _, newCas) => {
+      if (error !== undefined) {
+        kept(undefined);
+      } else if (status === Status.Ok) {
+        if (this.cas === cas) {
+          this.cas = newCas;
         } else {
-          kept(false);
+          // Released while this renewal was in flight: that delete carried the old CAS and missed.
+          this.deleteByCas(newCas, () => {});
         }
-      },
-      cas,
-    );
+        kept(true);
+      } else {
+        kept(false);
+      }
+    });
   }
 
   /**
