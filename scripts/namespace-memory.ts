@@ -3,20 +3,11 @@
  * (a get each, which creates each namespace's token): the heap after a full GC, before and after.
  * Run: npm run memory
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { NamespacedCache } from '../src/index.js';
+import { heapAfterGc } from './heap.js';
 import { startMemcached } from './memcached.js';
 
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
-
-async function heapMb(): Promise<number> {
-  collectGarbage();
-  await new Promise((resolve) => setImmediate(resolve));
-  collectGarbage();
-  return process.memoryUsage().heapUsed / 1024 / 1024;
-}
+const heapMb = async (): Promise<number> => (await heapAfterGc()) / 1024 / 1024;
 
 const NAMESPACES = 100_000;
 const IN_FLIGHT = 256;

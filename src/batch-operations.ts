@@ -1,9 +1,9 @@
 import { checkKeys, type Entries, entriesOf, rejectingThrows, writeOptionsOf } from './arguments.js';
 import { encodeValue } from './codec.js';
 import type { Context } from './context.js';
-import { decodeData, deleteData, readData, storeData } from './data-requests.js';
+import { decodeFresh, deleteData, readData, storeData } from './data-requests.js';
 import { CacheError } from './errors.js';
-import { planWrite, staleFor, type WritePlan } from './freshness.js';
+import { planWrite, type WritePlan } from './freshness.js';
 import type { Namespace, NamespaceState } from './namespaces.js';
 import { countDeletes, countMultiRead } from './observability/counting.js';
 import { currentOperation, recordKeyCount } from './observability/trace.js';
@@ -44,9 +44,7 @@ export class BatchOperations {
           // In the order of `keys`, not of the replies.
           for (const key of hashes.keys()) {
             const bytes = found?.get(key);
-            // As for get: a value past its fresh ttl is a miss.
-            const value =
-              bytes === undefined || staleFor(bytes) >= 0 ? undefined : decodeData(policy, 'getMulti', bytes);
+            const value = decodeFresh(policy, 'getMulti', bytes);
             if (value !== undefined) values.set(key, value as T);
           }
           countMultiRead(stats, values.size, error === undefined ? hashes.size : values.size);

@@ -1,6 +1,7 @@
 import { decodeValue, UNDECODABLE } from './codec.js';
 import { CacheError, type CacheOperation } from './errors.js';
 import { type FailurePolicy, refusedWrite, serverError } from './failure-policy.js';
+import { staleFor } from './freshness.js';
 import { Opcode, Status } from './protocol.js';
 import type { Transport } from './transport.js';
 
@@ -61,6 +62,14 @@ export function storeData(
       done(new CacheError('E_STALE_VALUE', message, { cause: deleteError }), undefined);
     });
   });
+}
+
+/**
+ * The value of a read, or `undefined` for a miss: no bytes, a value past its fresh ttl (only
+ * `getOrSet`'s stale windows may serve those), or bytes this library did not write.
+ */
+export function decodeFresh(policy: FailurePolicy, operation: CacheOperation, bytes: Buffer | undefined): unknown {
+  return bytes === undefined || staleFor(bytes) >= 0 ? undefined : decodeData(policy, operation, bytes);
 }
 
 /** Decodes stored bytes; bytes this library did not write read as a miss, reported as `E_CORRUPT_VALUE`. */

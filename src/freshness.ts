@@ -32,7 +32,7 @@ export interface WritePlan {
  *
  * @throws TypeError or RangeError when it is not a finite number of seconds >= 0 (at most 30 days).
  */
-export function checkWindow(name: string, value: unknown): number {
+function checkWindow(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > RELATIVE_EXPIRY_LIMIT) {
     throw new (typeof value === 'number' ? RangeError : TypeError)(
       `Expected \`${name}\` to be a number of seconds >= 0 and at most ${RELATIVE_EXPIRY_LIMIT} (30 days), got ${describe(value)}`,
@@ -42,7 +42,7 @@ export function checkWindow(name: string, value: unknown): number {
 }
 
 /** @throws TypeError or RangeError when `ttlJitter` is not a fraction in [0, 1). */
-export function checkJitter(value: unknown): number {
+function checkJitter(value: unknown): number {
   if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
     throw new (typeof value === 'number' ? RangeError : TypeError)(
       `Expected \`ttlJitter\` to be a fraction >= 0 and < 1 (0.1 shortens each ttl by up to 10%), got ${describe(value)}`,
@@ -76,7 +76,7 @@ export function freshnessOf(options: Readonly<Record<string, unknown>>, defaults
  *
  * @throws RangeError when `ttl` plus the longest window would expire after 2106.
  */
-export function checkFits(freshness: Freshness): Freshness {
+function checkFits(freshness: Freshness): Freshness {
   const window = Math.max(freshness.staleWhileRevalidateMs, freshness.staleIfErrorMs);
   if (freshness.ttl !== 0 && window > 0) {
     checkTtl(

@@ -2,8 +2,8 @@ import { checkKey, rejectingThrows, writeOptionsOf } from './arguments.js';
 import { BatchOperations } from './batch-operations.js';
 import { encodeValue } from './codec.js';
 import type { Context } from './context.js';
-import { decodeData, deleteData, readData, storeData } from './data-requests.js';
-import { planWrite, staleFor } from './freshness.js';
+import { decodeFresh, deleteData, readData, storeData } from './data-requests.js';
+import { planWrite } from './freshness.js';
 import { type Namespace, NamespaceState } from './namespaces.js';
 import { countDeleted, countRead } from './observability/counting.js';
 import { currentOperation, recordNamespace } from './observability/trace.js';
@@ -45,9 +45,7 @@ export class Operations {
         (head, deadline, done) => readData(transport, head + keyHash, deadline, done),
         (error, bytes, _head, resolve, reject) => {
           if (error !== undefined) policy.fail('get', error, undefined, resolve, reject);
-          // A value past its fresh ttl is a miss here; only getOrSet may serve it stale.
-          else if (bytes === undefined || staleFor(bytes) >= 0) resolve(countRead(stats, undefined));
-          else resolve(countRead(stats, decodeData(policy, 'get', bytes) as T | undefined));
+          else resolve(countRead(stats, decodeFresh(policy, 'get', bytes) as T | undefined));
         },
       );
     });

@@ -2,7 +2,7 @@ import { type CompressionOption, checkCompression } from './compression.js';
 import { describe } from './describe.js';
 import type { CacheError } from './errors.js';
 import { checkTtl } from './expiry.js';
-import { checkFits, checkJitter, checkWindow, FRESHNESS_OPTIONS, type Freshness } from './freshness.js';
+import { FRESHNESS_OPTIONS, type Freshness, freshnessOf } from './freshness.js';
 import { checkBoolean, checkOnError, checkPrefix, checkSeconds, checkServers } from './options-checks.js';
 import { LOCKING_DEFAULTS, LOCKING_OPTIONS, type Locking, lockingOf } from './read-through/locking.js';
 
@@ -231,11 +231,11 @@ export function resolveOptions(options: NamespacedCacheOptions = {}): Settings {
     failOpen: checkBoolean('failOpen', options.failOpen ?? DEFAULTS.failOpen),
     tokenCacheTtlMs: checkSeconds('tokenCacheTtl', options.tokenCacheTtl ?? DEFAULTS.tokenCacheTtl, true) * 1000,
     onError: checkOnError(options.onError),
-    freshness: checkFits({
+    freshness: freshnessOf(options as Readonly<Record<string, unknown>>, {
       ttl,
-      staleWhileRevalidateMs: checkWindow('staleWhileRevalidate', options.staleWhileRevalidate ?? 0),
-      staleIfErrorMs: checkWindow('staleIfError', options.staleIfError ?? 0),
-      ttlJitter: checkJitter(options.ttlJitter ?? 0),
+      staleWhileRevalidateMs: 0,
+      staleIfErrorMs: 0,
+      ttlJitter: 0,
     }),
     locking: lockingOf(options as Readonly<Record<string, unknown>>, {
       enabled: LOCKING_DEFAULTS.lock,

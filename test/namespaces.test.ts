@@ -1,20 +1,8 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { heapAfterGc } from '../scripts/heap.js';
 import { loadHasher } from '../src/hash.js';
 import { KeySpace } from '../src/keys.js';
 import { Namespaces } from '../src/namespaces.js';
-
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
-
-/** Heap in use after a full collection, once finalizers (which forget dead Levels) have run. */
-async function heapAfterGc(): Promise<number> {
-  collectGarbage();
-  await new Promise((resolve) => setImmediate(resolve));
-  collectGarbage();
-  return process.memoryUsage().heapUsed;
-}
 
 async function namespaces(): Promise<Namespaces> {
   return new Namespaces(new KeySpace('mem', await loadHasher()));

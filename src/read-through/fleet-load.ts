@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { encodeValue } from '../codec.js';
 import type { Context } from '../context.js';
-import { decodeData, readData, storeData } from '../data-requests.js';
+import { decodeFresh, readData, storeData } from '../data-requests.js';
 import { CacheError } from '../errors.js';
 import { withOperation } from '../failure-policy.js';
-import { type Freshness, planWrite, staleFor } from '../freshness.js';
+import { type Freshness, planWrite } from '../freshness.js';
 import type { NamespaceState } from '../namespaces.js';
 import { now } from '../transport.js';
 import { FleetLock } from './fleet-lock.js';
@@ -53,37 +53,38 @@ export async function loadThroughFleet(context: Context, job: LoadJob): Promise<
   let polled = false;
   for (;;) {
     // Nothing new starts after close(): no lock is taken, the caller loads (and nothing is written).
-    if (lifecycle.closed) return loaded(await loadAndStore(context, job));
+    if (lifecycle.closed) return loadUnlocked(context, job);
     const taken = await lock.take();
-    if (taken === 'won') return loaded(await holdAndLoad(context, job, lock));
+    if (taken === 'won') return { value: await holdAndLoad(context, job, lock), waited: false };
     // memcached did not answer: load, don't wait for it — nor for the write, which would likely time out too.
-    if (taken === 'unavailable') return loaded(await loadAndStore(context, job, undefined, undefined, false));
+    if (taken === 'unavailable') return loadUnlocked(context, job, false);
     // Held by another caller: wait for its value, or for the lock to be free again.
     for (;;) {
       const left = giveUpAt - now();
-      if (left <= 0) return loaded(await loadAndStore(context, job));
+      if (left <= 0) return loadUnlocked(context, job);
       await sleep(Math.min(jittered(delay), left));
       delay = Math.min(delay * 1.5, MAX_POLL_MS);
-      if (lifecycle.closed) return loaded(await loadAndStore(context, job));
+      if (lifecycle.closed) return loadUnlocked(context, job);
       if (!polled) stats.lockWaits += 1;
       polled = true;
       const seen = await poll(context, job.dataKey, lock);
       if (seen.found) {
         if (await stillCurrent(context, job)) return { value: seen.value, waited: true };
         // Its generation was cleared while we waited: that value may predate the clear (I4).
-        return loaded(await loadAndStore(context, job));
+        return loadUnlocked(context, job);
       }
-      if (seen.lock === undefined) return loaded(await loadAndStore(context, job, undefined, undefined, false));
+      if (seen.lock === undefined) return loadUnlocked(context, job, false);
       if (!seen.lock) break;
     }
   }
 }
 
-const loaded = (value: unknown): Loaded => ({ value, waited: false });
-
-/** Loads and writes without the fleet lock (`lock: false`, or a caller that waited long enough). */
-export async function loadUnlocked(context: Context, job: LoadJob): Promise<Loaded> {
-  return loaded(await loadAndStore(context, job));
+/**
+ * Loads and writes without the fleet lock (`lock: false`, a caller that waited long enough, a
+ * closed cache), waiting for the write unless memcached was just seen failing (`waitForWrite`).
+ */
+export async function loadUnlocked(context: Context, job: LoadJob, waitForWrite = true): Promise<Loaded> {
+  return { value: await loadAndStore(context, job, undefined, undefined, waitForWrite), waited: false };
 }
 
 /**
@@ -109,8 +110,7 @@ export async function holdAndLoad(context: Context, job: LoadJob, lock: FleetLoc
       release();
       return stored.value;
     }
-    const value = await loadAndStore(context, job, expiry, release);
-    return value;
+    return await loadAndStore(context, job, expiry, release);
   } catch (error) {
     release();
     throw error;
@@ -149,8 +149,9 @@ function keepLock(context: Context, lock: FleetLock, holder: AbortController): (
  * Runs the loader and writes what it returns under the pinned generation, then resolves the value:
  * once a `getOrSet` resolved, every process reads the value (the write has its own deadline, so
  * this waits one `timeout` at most) — unless memcached was just seen failing (`waitForWrite` false):
- * then the value is returned at once and the write goes on in the background. `afterStore` runs from the write's own callback — a lock
- * release sent there is in flight before `close()` can see the transport idle — and is not awaited.
+ * then the value is returned at once and the write goes on in the background. `afterStore` runs
+ * from the write's own callback — a lock release sent there is in flight before `close()` can see
+ * the transport idle — and is not awaited.
  * Cache trouble goes to `onError`; `undefined` is not cached; after `close()` nothing is written:
  * close waits for requests, never for loaders.
  */
@@ -219,8 +220,7 @@ function readFresh(context: Context, dataKey: string): Promise<Found> {
 }
 
 function found(context: Context, bytes: Buffer | undefined): Found {
-  if (bytes === undefined || staleFor(bytes) >= 0) return NOT_FOUND;
-  const value = decodeData(context.policy, 'getOrSet', bytes);
+  const value = decodeFresh(context.policy, 'getOrSet', bytes);
   return value === undefined ? NOT_FOUND : { found: true, value };
 }
 

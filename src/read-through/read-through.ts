@@ -64,9 +64,10 @@ export class ReadThrough {
             setOutcome(trace, waited ? 'waited' : 'loaded');
             settle(value);
           };
+          // Forced: a stale-if-error answer follows a load that may already have marked the call 'loaded'.
           const serveStale = (value: unknown): void => {
             stats.staleServed += 1;
-            setOutcome(trace, 'stale');
+            forceOutcome(trace, 'stale');
             settle(value);
           };
           if (error !== undefined) {
@@ -82,7 +83,6 @@ export class ReadThrough {
           if (stale < 0) {
             settle(countRead(stats, cached));
           } else if (stale < freshness.staleWhileRevalidateMs) {
-            // Marked before the refresh starts, which would mark the call as loaded.
             serveStale(cached);
             this.refresh(job);
           } else if (stale < freshness.staleIfErrorMs) {
@@ -97,9 +97,7 @@ export class ReadThrough {
                 const report = loaderFailed(loaderError, 'a stale value was served instead (staleIfError)');
                 policy.report(report);
                 recordError(trace, report);
-                forceOutcome(trace, 'stale');
-                stats.staleServed += 1;
-                settle(cached);
+                serveStale(cached);
               }),
             );
           } else {
@@ -115,13 +113,7 @@ export class ReadThrough {
   private flight(job: LoadJob): Promise<Loaded> {
     const running = this.flights.get(job.dataKey);
     if (running !== undefined) return this.join(running, job);
-    const flight = loadThroughFleet(this.context, job);
-    this.flights.set(job.dataKey, flight);
-    const land = (): void => {
-      this.flights.delete(job.dataKey);
-    };
-    flight.then(land, land);
-    return flight;
+    return shared(this.flights, job.dataKey, loadThroughFleet(this.context, job));
   }
 
   /**
@@ -182,15 +174,20 @@ export class ReadThrough {
     if (running !== undefined) return running;
     const controller = new AbortController();
     const untrack = this.context.lifecycle.track(controller);
-    const loading = runLoader(load, controller.signal);
-    this.uncached.set(key, loading);
-    const land = (): void => {
-      untrack();
-      this.uncached.delete(key);
-    };
-    loading.then(land, land);
+    const loading = shared(this.uncached, key, runLoader(load, controller.signal));
+    loading.then(untrack, untrack);
     return loading;
   }
+}
+
+/** Keeps `loading` under `key` in `loads` until it settles, so that later callers can share it. */
+function shared<T>(loads: Map<string, Promise<T>>, key: string, loading: Promise<T>): Promise<T> {
+  loads.set(key, loading);
+  const land = (): void => {
+    loads.delete(key);
+  };
+  loading.then(land, land);
+  return loading;
 }
 
 /** A loader error nobody receives as a rejection, for `onError`. */
