@@ -8,7 +8,7 @@ import { type Freshness, planWrite } from '../freshness.js';
 import type { NamespaceState } from '../namespaces.js';
 import type { ItemTags } from '../tags/item-tags.js';
 import { now } from '../transport.js';
-import { FleetLock } from './fleet-lock.js';
+import { FleetLock, type LoadFailure } from './fleet-lock.js';
 import { type Loader, runLoader } from './loader.js';
 import type { Locking } from './locking.js';
 
@@ -71,6 +71,11 @@ export async function loadThroughFleet(context: Context, job: LoadJob): Promise<
       if (!polled) stats.lockWaits += 1;
       polled = true;
       const seen = await poll(context, job.dataKey, lock, declaredTags(job));
+      if (seen.failure !== undefined) {
+        // The holder's loader failed: fail now (or serve stale, read-through.ts) rather than load in turn.
+        stats.failuresSeen += 1;
+        throw stats.error(failedElsewhere(seen.failure));
+      }
       if (seen.found) {
         if (await stillCurrent(context, job)) return { value: seen.value, waited: true };
         // Its generation was cleared while we waited: that value may predate the clear (I4).
@@ -115,11 +120,38 @@ export async function holdAndLoad(context: Context, job: LoadJob, lock: FleetLoc
     }
     return await loadAndStore(context, job, expiry, release);
   } catch (error) {
-    release();
+    if (isAbort(error) || context.lifecycle.closed) {
+      release();
+    } else {
+      // The loader failed: a short marker in place of the lock tells the waiters at once (DESIGN §6).
+      unhold();
+      lock.markFailed(error, (marked) => {
+        if (marked) context.stats.failureMarkers += 1;
+      });
+    }
     throw error;
   } finally {
     stopKeeping();
   }
+}
+
+/** The cache aborted the loader (closed, or its lock lost): not a failure of the data source. */
+function isAbort(error: unknown): boolean {
+  return error instanceof CacheError && (error.code === 'E_CLOSED' || error.code === 'E_LOCK_EXPIRED');
+}
+
+/** What a waiter rejects with when the holder's loader failed in another process. */
+function failedElsewhere(failure: LoadFailure): CacheError {
+  const cause = new Error(failure.message);
+  cause.name = failure.name;
+  return new CacheError(
+    'E_LOADER',
+    `the getOrSet loader failed in the caller holding the fleet lock: ${failure.name}: ${failure.message}`,
+    {
+      cause,
+      operation: 'getOrSet',
+    },
+  );
 }
 
 /**
@@ -214,7 +246,7 @@ function declaredTags(job: LoadJob): readonly string[] {
 }
 
 type Found = { readonly found: true; readonly value: unknown } | { readonly found: false };
-type Polled = Found & { readonly lock?: boolean | undefined };
+type Polled = Found & { readonly lock?: boolean | undefined; readonly failure?: LoadFailure | undefined };
 
 const NOT_FOUND: Found = { found: false };
 
@@ -259,16 +291,18 @@ function found(context: Context, bytes: Buffer | undefined): Found {
 function poll(context: Context, dataKey: string, lock: FleetLock, declared: readonly string[]): Promise<Polled> {
   return new Promise((resolve) => {
     let held: boolean | undefined;
+    let failure: LoadFailure | undefined;
     let lockAnswered = false;
     let data: Found | undefined;
     let dataFailed = false;
     const settle = (): void => {
       if (!lockAnswered || (data === undefined && !dataFailed)) return;
       if (data?.found === true) resolve(data);
-      else resolve({ found: false, lock: dataFailed ? undefined : held });
+      else resolve({ found: false, lock: dataFailed ? undefined : held, failure });
     };
-    lock.check((answer) => {
+    lock.check((answer, failed) => {
       held = answer;
+      failure = failed;
       lockAnswered = true;
       settle();
     });
