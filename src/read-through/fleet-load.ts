@@ -6,6 +6,8 @@ import { CacheError } from '../errors.js';
 import { withOperation } from '../failure-policy.js';
 import { type Freshness, planWrite } from '../freshness.js';
 import type { NamespaceState } from '../namespaces.js';
+import type { OperationContext } from '../observability/channel.js';
+import { recordFailureMarker } from '../observability/trace.js';
 import type { ItemTags } from '../tags/item-tags.js';
 import { now } from '../transport.js';
 import { FleetLock, type LoadFailure } from './fleet-lock.js';
@@ -24,6 +26,8 @@ export interface LoadJob {
   readonly locking: Locking;
   /** The item's tags with their versions read before the loader runs (T1); `undefined`: untagged. */
   readonly tags?: ItemTags | undefined;
+  /** The trace of the call that started the load (its joiners share it), for failure markers. */
+  readonly trace?: OperationContext | undefined;
 }
 
 /** A value loaded through the fleet, and whether it came from another caller's load. */
@@ -74,6 +78,7 @@ export async function loadThroughFleet(context: Context, job: LoadJob): Promise<
       if (seen.failure !== undefined) {
         // The holder's loader failed: fail now (or serve stale, read-through.ts) rather than load in turn.
         stats.failuresSeen += 1;
+        recordFailureMarker(job.trace, 'seen');
         throw stats.error(failedElsewhere(seen.failure));
       }
       if (seen.found) {
@@ -126,7 +131,9 @@ export async function holdAndLoad(context: Context, job: LoadJob, lock: FleetLoc
       // The loader failed: a short marker in place of the lock tells the waiters at once (DESIGN §6).
       unhold();
       lock.markFailed(error, (marked) => {
-        if (marked) context.stats.failureMarkers += 1;
+        if (!marked) return;
+        context.stats.failureMarkers += 1;
+        recordFailureMarker(job.trace, 'left');
       });
     }
     throw error;

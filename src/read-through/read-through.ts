@@ -84,14 +84,16 @@ export class ReadThrough {
           }
           const tags =
             declared === undefined ? undefined : itemTagsFrom(declared, read?.records ?? new Map(), capturedAt);
-          const job: LoadJob = { state, head, dataKey: head + keyHash, load, freshness, locking, tags };
+          const job: LoadJob = { state, head, dataKey: head + keyHash, load, freshness, locking, tags, trace };
           const bytes = read?.bytes;
           if (read?.cleared === true) {
             // Invalidated by a soft clear still inside its window: served, and refreshed once in the fleet.
             const cached = decodeData(policy, 'getOrSet', bytes as Buffer);
             if (cached !== undefined) {
               stats.staleAfterClear += 1;
-              serveStale(cached);
+              stats.staleServed += 1;
+              forceOutcome(trace, 'stale-after-clear');
+              settle(cached);
               this.refresh(job);
               return;
             }
