@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CacheError } from '../src/index.js';
 import { makeCache, randomPrefix } from './support/cache.js';
 
@@ -15,7 +15,50 @@ function gate(): { promise: Promise<void>; open: () => void } {
   return { promise, open };
 }
 
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
 describe('failure markers', () => {
+  it('a waiter that holds a value inside its staleIfError window serves it when it sees the marker', async () => {
+    const prefix = randomPrefix();
+    const holder = makeCache({ prefix, lockWait: 15 });
+    const waiter = makeCache({ prefix, lockWait: 15 });
+    const options = { ttl: 1, staleIfError: 60 };
+    await holder.getOrSet('ns', 'k', () => 'old', options);
+    const real = Date.now.bind(Date);
+    vi.spyOn(Date, 'now').mockImplementation(() => real() + 2000); // past its ttl, inside the window
+    const started = gate();
+    const fail = gate();
+    const holding = holder.getOrSet(
+      'ns',
+      'k',
+      async () => {
+        started.open();
+        await fail.promise;
+        throw new DatabaseDown('down');
+      },
+      options,
+    );
+    await started.promise;
+    let waiterLoads = 0;
+    const waiting = waiter.getOrSet(
+      'ns',
+      'k',
+      () => {
+        waiterLoads += 1;
+        return 'never';
+      },
+      options,
+    );
+    await expect.poll(() => waiter.stats().lockWaits).toBe(1);
+    fail.open();
+    expect(await holding).toBe('old'); // the holder's own stale-if-error answer
+    expect(await waiting).toBe('old');
+    expect(waiterLoads).toBe(0);
+    expect(waiter.stats().failuresSeen).toBe(1);
+  });
+
   it('a failing holder leaves a marker: waiters in other caches reject at once with its error, without loading', async () => {
     const prefix = randomPrefix();
     const holder = makeCache({ prefix, lockWait: 15 });

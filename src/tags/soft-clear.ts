@@ -1,8 +1,10 @@
 import { CacheError } from '../errors.js';
+import { toExpiry } from '../expiry.js';
 import type { NamespaceState } from '../namespaces.js';
 import { Opcode, Status, statusName } from '../protocol.js';
 import type { Level, Tokens } from '../tokens.js';
 import type { Transport } from '../transport.js';
+import { withAttempts } from './attempts.js';
 
 /**
  * Soft clears of namespaces (DESIGN §12). The token key keeps exactly what 0.2.0 wrote there (16 hex
@@ -54,13 +56,9 @@ export function softClear(
   deadline: number,
   done: (error: CacheError | undefined) => void,
 ): void {
-  let attempts = 0;
-  const attempt = (): void => {
-    attempts += 1;
-    if (attempts > MAX_ATTEMPTS) {
-      done(new CacheError('E_TOKEN', 'the namespace token kept changing during a soft clear'));
-      return;
-    }
+  const exhausted = (): CacheError =>
+    new CacheError('E_TOKEN', 'the namespace token kept changing during a soft clear');
+  withAttempts(MAX_ATTEMPTS, exhausted, done, (again) => {
     transport.get(level.tokenKey, deadline, (error, status, value, cas) => {
       if (error !== undefined) return done(error);
       const previous = status === Status.Ok ? value.toString('latin1') : '';
@@ -70,7 +68,8 @@ export function softClear(
       const clearedAt = Date.now();
       const until = clearedAt + staleForMs;
       const window = Buffer.from(`1:${previous}:${token}:${clearedAt}:${until}`, 'latin1');
-      const expiry = Math.ceil(staleForMs / 1000) + 1;
+      // Kept a second longer than the window (memcached's clock ticks in whole seconds).
+      const expiry = toExpiry(Math.ceil(staleForMs / 1000) + 1);
       transport.store(Opcode.Set, windowKey(level.tokenKey), window, expiry, deadline, (windowError, windowStatus) => {
         if (windowError !== undefined) return done(windowError);
         if (windowStatus !== Status.Ok)
@@ -78,12 +77,11 @@ export function softClear(
         tokens.replace(level, token, cas, deadline, (tokenError, replaced) => {
           if (tokenError !== undefined) done(tokenError);
           else if (replaced) done(undefined);
-          else attempt();
+          else again();
         });
       });
     });
-  };
-  attempt();
+  });
 }
 
 /**

@@ -2,7 +2,8 @@ import { CacheError } from '../errors.js';
 import type { Hasher } from '../hash.js';
 import type { Stats } from '../observability/stats.js';
 import { Opcode, Status, statusName } from '../protocol.js';
-import { now, type Transport } from '../transport.js';
+import type { Transport } from '../transport.js';
+import { withAttempts } from './attempts.js';
 import { decodeRecord, encodeRecord, hardRecord, softRecord, type TagRecord } from './tag-record.js';
 
 /** Receives the records of the tags asked for, or the first error that kept one from being read. */
@@ -190,13 +191,9 @@ export class TagRecords {
       });
       return;
     }
-    let attempts = 0;
-    const attempt = (): void => {
-      attempts += 1;
-      if (attempts > MAX_ATTEMPTS) {
-        done(new CacheError('E_TAG', 'the tag record kept changing during a soft invalidation'));
-        return;
-      }
+    const exhausted = (): CacheError =>
+      new CacheError('E_TAG', 'the tag record kept changing during a soft invalidation');
+    withAttempts(MAX_ATTEMPTS, exhausted, done, (again) => {
       this.transport.get(key, deadline, (error, status, value, cas) => {
         if (error !== undefined) return done(error);
         const previous = status === Status.Ok ? decodeRecord(value) : undefined;
@@ -212,18 +209,12 @@ export class TagRecords {
           (storeError, storeStatus) => {
             if (acknowledged(storeError, storeStatus)) return;
             if (storeStatus === Status.Exists || storeStatus === Status.NotStored || storeStatus === Status.NotFound)
-              attempt();
+              again();
             else done(new CacheError('E_SERVER', `memcached refused a tag invalidation: ${statusName(storeStatus)}`));
           },
           status === Status.Ok ? cas : 0n,
         );
       });
-    };
-    attempt();
+    });
   }
-}
-
-/** @internal `now()` plus a timeout, for callers outside a generation's deadline. */
-export function deadlineIn(timeoutMs: number): number {
-  return now() + timeoutMs;
 }
