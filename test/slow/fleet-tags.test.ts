@@ -1,12 +1,12 @@
 import memjs from 'memjs';
 import { describe, expect, it } from 'vitest';
-import type { FleetWorker } from '../scripts/fleet/fleet.js';
-import { NamespacedCache, useConsistentHashing } from '../src/index.js';
-import { rendezvousHashing } from '../src/pool.js';
-import { makeCache, randomPrefix, rawClient } from './support/cache.js';
-import { ask, fleetOf, totalLoads } from './support/fleet.js';
-import { privateMemcached } from './support/servers.js';
-import { spyOnWrites } from './support/wire.js';
+import type { FleetWorker } from '../../scripts/fleet/fleet.js';
+import { NamespacedCache, useConsistentHashing } from '../../src/index.js';
+import { rendezvousHashing } from '../../src/pool.js';
+import { makeCache, randomPrefix, rawClient } from '../support/cache.js';
+import { ask, fleetOf, totalLoads } from '../support/fleet.js';
+import { privateMemcached } from '../support/servers.js';
+import { spyOnWrites } from '../support/wire.js';
 
 describe('tags and soft clears across a fleet of processes', () => {
   it('T1: after invalidateTags resolved, no process serves a value loaded before it, with loads racing it', async () => {
