@@ -1,8 +1,8 @@
 import { createCache } from 'cache-manager';
 import Keyv from 'keyv';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NamespacedKeyvStore } from '../src/keyv/index.js';
 import { freePort } from '../scripts/memcached.js';
+import { NamespacedKeyvStore } from '../src/keyv/index.js';
 import { makeCache, randomPrefix, rawClient, servers } from './support/cache.js';
 
 const managers: { disconnect(): Promise<unknown> }[] = [];

@@ -48,7 +48,7 @@ describe('NamespacedKeyvStore', () => {
     expect(await keyv.get('api:x')).toBe('prefixed-looking');
   });
 
-  it('never lets a value disappear before its TTL, whatever the phase of memcached\'s one-second clock', async () => {
+  it("never lets a value disappear before its TTL, whatever the phase of memcached's one-second clock", async () => {
     // memcached's clock ticks once a second: a write just before a tick loses most of its first
     // second. Twenty writes spread over 1.2 s hit every phase; each is read 50 ms before its TTL.
     const keyv = new Keyv({ store: new NamespacedKeyvStore(makeCache()), namespace: 'ttl' });
