@@ -50,17 +50,21 @@ describe('NamespacedKeyvStore', () => {
 
   it("never lets a value disappear before its TTL, whatever the phase of memcached's one-second clock", async () => {
     // memcached's clock ticks once a second: a write just before a tick loses most of its first
-    // second. Twenty writes spread over 1.2 s hit every phase; each is read 50 ms before its TTL.
+    // second. Twenty writes spread over 1.2 s hit every phase; each is read 100 ms before its TTL.
     const keyv = new Keyv({ store: new NamespacedKeyvStore(makeCache()), namespace: 'ttl' });
     const ttl = 500;
     const reads = Array.from({ length: 20 }, async (_, index) => {
       await delay(index * 60);
+      const setAt = Date.now(); // Keyv's own expiry counts from a moment after this
       await keyv.set(`k${index}`, index, ttl);
-      const written = Date.now();
-      await delay(ttl - 50 - (Date.now() - written));
-      return Date.now() - written < ttl ? await keyv.get(`k${index}`) : index;
+      await delay(Math.max(0, ttl - 100 - (Date.now() - setAt)));
+      const value = await keyv.get(`k${index}`);
+      // A read that only completed past the TTL (a loaded machine) may rightly miss: it says nothing.
+      return { value, inTime: Date.now() - setAt < ttl };
     });
-    expect(await Promise.all(reads)).toEqual(Array.from({ length: 20 }, (_, index) => index));
+    const inTime = (await Promise.all(reads)).filter((read) => read.inTime);
+    expect(inTime.length).toBeGreaterThanOrEqual(5);
+    expect(inTime.filter((read) => read.value === undefined)).toEqual([]);
   });
 
   it("answers has() to the millisecond through Keyv's own check of expires", async () => {
