@@ -129,9 +129,9 @@ export async function holdAndLoad(context: Context, job: LoadJob, lock: FleetLoc
 /**
  * Renews the lock every half `lockTtl` while its holder loads, so that a slow but healthy loader
  * keeps it (a dead process stops renewing, and the others take over after `lockTtl`) — for
- * `lockWait` at most: by then every caller that was waiting has stopped and loaded itself, so
- * holding on would only make later callers wait for a loader that may never settle. The lock is
- * then released.
+ * `lockWait` at most (or `lockTtl`, if longer): by then every caller that was waiting has stopped
+ * and loaded itself, so holding on would only make later callers wait for a loader that may never
+ * settle. The lock is then released.
  *
  * Losing the lock (taken over, deleted, evicted, not confirmed for a whole `lockTtl`) or giving it
  * up only changes who may load and write: this load goes on, its caller gets its value, and the
@@ -139,6 +139,8 @@ export async function holdAndLoad(context: Context, job: LoadJob, lock: FleetLoc
  */
 function keepLock(context: Context, lock: FleetLock, waitMs: number): () => void {
   const periodMs = lock.ttl * 500;
+  // A lock lives lockTtl anyway: with a shorter lockWait (0: nobody waits), keep it that long.
+  const keepMs = Math.max(waitMs, lock.ttl * 1000);
   const takenAt = now();
   let confirmedAt = takenAt;
   let stopped = false;
@@ -153,8 +155,8 @@ function keepLock(context: Context, lock: FleetLock, waitMs: number): () => void
     context.policy.report(new CacheError('E_LOCK_EXPIRED', reason, { operation: 'getOrSet' }));
   };
   const timer: NodeJS.Timeout = setInterval(() => {
-    if (now() - takenAt >= waitMs) {
-      lost(`released: the loader ran past lockWait (${waitMs / 1000} s)`);
+    if (now() - takenAt >= keepMs) {
+      lost(`released: the loader ran past lockWait (${keepMs / 1000} s)`);
       lock.release(() => {});
       return;
     }
