@@ -6,7 +6,7 @@ export const MAX_TAGS = 128;
 export const MAX_TAG_LENGTH = 1024;
 
 /**
- * The distinct tags of `tags`, in order of first appearance, each read once.
+ * @internal The distinct tags of `tags`, in order of first appearance, each read once.
  *
  * @throws TypeError when `tags` is not an array of non-empty strings; RangeError when it holds more
  *   than {@link MAX_TAGS} distinct tags or a tag longer than {@link MAX_TAG_LENGTH}.
@@ -36,7 +36,7 @@ export function checkTags(tags: unknown, name = 'tags'): readonly string[] {
 }
 
 /**
- * A soft-invalidation window (`staleFor`), in ms; 0 for a hard invalidation.
+ * @internal A soft-invalidation window (`staleFor`), in ms; 0 for a hard invalidation.
  *
  * @throws TypeError or RangeError when it is not a finite number of seconds >= 0 (at most 30 days).
  */
