@@ -56,6 +56,27 @@ describe('tags', () => {
     await reader.close();
   });
 
+  it('getOrSet with its tags declared reads them with the data: one round trip on a hit', async () => {
+    const client = rawClient();
+    const cache = new NamespacedCache({ client, prefix: randomPrefix() });
+    const options = { tags: ['a', 'b', 'c'] };
+    expect(await cache.getOrSet('ns', 'k', () => 'v', options)).toBe('v');
+    const spy = spyOnWrites(client);
+    expect(await cache.getOrSet('ns', 'k', () => 'other', options)).toBe('v');
+    expect(spy.turns()).toBe(1);
+    expect(spy.requests()).toHaveLength(5); // data, token, 3 tag records
+    await cache.close();
+  });
+
+  it('invalidateTags sends one write per tag', async () => {
+    const client = rawClient();
+    const cache = new NamespacedCache({ client, prefix: randomPrefix() });
+    const spy = spyOnWrites(client);
+    await cache.invalidateTags(['a', 'b', 'a']);
+    expect(spy.requests().map((request) => request.opcode)).toEqual([0x01, 0x01]); // two sets
+    await cache.close();
+  });
+
   it('an untagged read sends exactly what it did before tags', async () => {
     const client = rawClient();
     const cache = new NamespacedCache({ client, prefix: randomPrefix() });
