@@ -1,8 +1,9 @@
-import { itemTagsOf, type KnownSection, knownSection } from '../codec.js';
+import { itemTagsOf, knownSection } from '../codec.js';
 import { readData } from '../data-requests.js';
 import type { CacheError } from '../errors.js';
 import type { Transport } from '../transport.js';
 import type { ItemTag, ItemTags } from './item-tags.js';
+import { type Memo, Memos } from './memos.js';
 import { judge, type TagRecord } from './tag-record.js';
 import type { TagRecords } from './tag-records.js';
 
@@ -29,15 +30,7 @@ export type TaggedCallback = (
 
 const NO_RECORDS: ReadonlyMap<string, TagRecord> = new Map();
 
-/** What is remembered of an item: its tags' names, and its tag section as last read. */
-interface Memo {
-  readonly names: readonly string[];
-  readonly section: KnownSection | undefined;
-}
 const NO_TAGS: readonly string[] = [];
-
-/** How many items' tags are remembered: reads of them send their tag reads with the data read. */
-const MAX_REMEMBERED = 10_000;
 
 /**
  * Reads data keys with their tags checked (DESIGN §12), in one round trip when the item's tags are
@@ -48,18 +41,13 @@ const MAX_REMEMBERED = 10_000;
  * @internal
  */
 export class TaggedReads {
-  /** The tags of items read recently, by {@link memoKey}. */
-  private readonly remembered = new Map<string, Memo>();
+  /** The tags of items read recently. */
+  private readonly remembered = new Memos();
 
   constructor(
     private readonly transport: Transport,
     readonly records: TagRecords,
   ) {}
-
-  /** The key under which an item's tags are remembered: its namespace and key, not its generation. */
-  memoKey(namespaceHash: string, keyHash: string): string {
-    return `${namespaceHash}:${keyHash}`;
-  }
 
   /**
    * Reads `dataKey` and the records of its tags.
@@ -77,10 +65,8 @@ export class TaggedReads {
     deadline: number,
     done: TaggedCallback,
   ): void {
-    // Built only when tags are in use: untagged reads stay as cheap as before tags existed.
-    let memo: string | undefined;
-    if (namespaceHash !== undefined && this.remembered.size > 0) memo = this.memoKey(namespaceHash, keyHash);
-    const remembered = memo === undefined ? undefined : this.remembered.get(memo);
+    // Remembered by namespace and key, not generation; nothing to look up while tags are unused.
+    const remembered = namespaceHash === undefined ? undefined : this.remembered.get(namespaceHash, keyHash);
     const known = union(union(declared, remembered?.names ?? NO_TAGS), readTime);
     let records: ReadonlyMap<string, TagRecord> = NO_RECORDS;
     let recordsError: CacheError | undefined;
@@ -99,8 +85,7 @@ export class TaggedReads {
         return;
       }
       const item = itemTagsOf(bytes, remembered?.section);
-      if (item !== undefined && namespaceHash !== undefined) memo ??= this.memoKey(namespaceHash, keyHash);
-      if (memo !== undefined) this.remember(memo, bytes, item, remembered);
+      if (namespaceHash !== undefined) this.remember(namespaceHash, keyHash, bytes, item, remembered);
       if (item === undefined && readTime.length === 0) {
         done(undefined, bytes, undefined, records);
         return;
@@ -156,7 +141,7 @@ export class TaggedReads {
     let known: readonly string[] = NO_TAGS;
     if (this.remembered.size > 0) {
       for (const { keyHash } of reads.values()) {
-        const remembered = this.remembered.get(this.memoKey(namespaceHash, keyHash));
+        const remembered = this.remembered.get(namespaceHash, keyHash);
         if (remembered !== undefined) known = union(known, remembered.names);
       }
     }
@@ -216,10 +201,9 @@ export class TaggedReads {
           firstError ??= error;
         } else if (bytes !== undefined) {
           found.set(key, bytes);
-          const memo = this.memoKey(namespaceHash, keyHash);
-          const remembered = this.remembered.size > 0 ? this.remembered.get(memo) : undefined;
+          const remembered = this.remembered.get(namespaceHash, keyHash);
           const item = itemTagsOf(bytes, remembered?.section);
-          if (item !== undefined || remembered !== undefined) this.remember(memo, bytes, item, remembered);
+          this.remember(namespaceHash, keyHash, bytes, item, remembered);
           if (item !== undefined) items.set(key, item);
         }
         settle();
@@ -241,15 +225,20 @@ export class TaggedReads {
     this.records.read(tags, deadline, (error, records) => done(error, itemTagsFrom(tags, records, writtenAt)));
   }
 
-  private remember(memo: string, bytes: Buffer, item: ItemTags | undefined, remembered: Memo | undefined): void {
+  private remember(
+    namespaceHash: string,
+    keyHash: string,
+    bytes: Buffer,
+    item: ItemTags | undefined,
+    remembered: Memo | undefined,
+  ): void {
     if (item === undefined) {
-      if (remembered !== undefined) this.remembered.delete(memo);
+      if (remembered !== undefined) this.remembered.delete(namespaceHash, keyHash);
       return;
     }
     if (remembered?.section?.item === item) return; // the same section as last time
-    // Cleared when full rather than evicted one by one: a Map re-walks deleted front slots (DESIGN §5).
-    if (this.remembered.size >= MAX_REMEMBERED) this.remembered.clear();
-    this.remembered.set(memo, { names: item.tags.map((tag) => tag.name), section: knownSection(bytes, item) });
+    const memo = { names: item.tags.map((tag) => tag.name), section: knownSection(bytes, item) };
+    this.remembered.set(namespaceHash, keyHash, memo);
   }
 }
 
