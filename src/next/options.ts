@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { NamespacedCache, type NamespacedCacheOptions } from '../index.js';
+
+/** Options of the Next.js handlers themselves (the cache's options are separate). */
+export interface NextHandlerOptions {
+  /**
+   * The build the entries belong to. Next's incremental cache keys carry no build id, so without it
+   * a new deploy would be served the previous build's pages. Entries of other builds are never
+   * read; tags are shared by every build of the app, so a `revalidateTag` reaches old and new pods
+   * alike during a rolling deploy.
+   * @default the contents of `.next/BUILD_ID` under the working directory (what `next start` reads)
+   */
+  readonly buildId?: string;
+  /**
+   * The cache namespace holding the entries and tag records. The cache's `prefix` keeps apps apart.
+   * @default 'next'
+   */
+  readonly namespace?: string;
+  /**
+   * Told about failures that are not memcached's (a stream that errored before it ended, an entry
+   * that is not one this handler wrote). memcached's own failures go to the cache's `onError` and
+   * its tracing channel.
+   * @default the cache options' `onError`, when the handler creates the cache; otherwise nothing
+   */
+  readonly onError?: (error: Error) => void;
+}
+
+/** @internal What a handler works with, resolved once. */
+export interface HandlerContext {
+  readonly cache: NamespacedCache;
+  readonly namespace: string;
+  readonly buildId: string;
+  readonly onError: (error: Error) => void;
+}
+
+/**
+ * @internal The cache (passed in, or created from options) and the handler's resolved options.
+ * @throws TypeError for an invalid option.
+ */
+export function resolveHandlerContext(
+  optionsOrCache: NamespacedCache | NamespacedCacheOptions = {},
+  options: NextHandlerOptions = {},
+): HandlerContext {
+  const given = isCache(optionsOrCache);
+  const cache = given
+    ? optionsOrCache
+    : new NamespacedCache({ compression: true, ...optionsOrCache } as NamespacedCacheOptions);
+  const namespace = options.namespace ?? 'next';
+  if (typeof namespace !== 'string' || namespace === '') {
+    throw new TypeError(`Expected \`namespace\` to be a non-empty string, got ${String(namespace)}`);
+  }
+  const buildId = options.buildId ?? buildIdOnDisk();
+  if (typeof buildId !== 'string') throw new TypeError(`Expected \`buildId\` to be a string, got ${typeof buildId}`);
+  const onError = options.onError ?? (given ? undefined : optionsOrCache.onError) ?? noop;
+  if (typeof onError !== 'function')
+    throw new TypeError(`Expected \`onError\` to be a function, got ${typeof onError}`);
+  return { cache, namespace, buildId, onError: onError as (error: Error) => void };
+}
+
+/** Told apart by shape, not instanceof: a cache from the package's other build (ESM or CJS) is a cache too. */
+function isCache(cache: NamespacedCache | NamespacedCacheOptions): cache is NamespacedCache {
+  return typeof (cache as Partial<NamespacedCache>).deleteNamespace === 'function';
+}
+
+/** `next build` writes the build id to `.next/BUILD_ID`; `next start` runs from the app's directory. */
+function buildIdOnDisk(): string {
+  try {
+    return readFileSync(join(process.cwd(), '.next', 'BUILD_ID'), 'utf8').trim();
+  } catch {
+    // `next dev` has no build: its entries are scoped to the empty build id.
+    return '';
+  }
+}
+
+function noop(): void {}
