@@ -1,0 +1,227 @@
+import { describe, expect, it, vi } from 'vitest';
+import { freePort } from '../scripts/memcached.js';
+import { CacheError, NamespacedCache } from '../src/index.js';
+import { createCacheHandler, type UseCacheEntry } from '../src/next/index.js';
+import { tagKey } from '../src/next/tag-records.js';
+import { errorLog, makeCache, randomPrefix } from './support/cache.js';
+
+/** An entry as Next hands it to `set`, computed now. */
+function entryOf(body: string | Uint8Array, fields: Partial<Omit<UseCacheEntry, 'value'>> = {}): UseCacheEntry {
+  const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+  return {
+    value: new ReadableStream({
+      start(controller) {
+        controller.enqueue(bytes);
+        controller.close();
+      },
+    }),
+    tags: [],
+    stale: 300,
+    timestamp: Date.now(),
+    expire: 3600,
+    revalidate: 900,
+    ...fields,
+  };
+}
+
+async function text(entry: UseCacheEntry | undefined): Promise<string | undefined> {
+  return entry === undefined ? undefined : new Response(entry.value).text();
+}
+
+/** Two handlers on two caches of one prefix: two instances of the app. */
+function twoInstances(options: { buildIds?: [string, string] } = {}) {
+  const prefix = randomPrefix();
+  const [first, second] = options.buildIds ?? ['build', 'build'];
+  return [
+    createCacheHandler(makeCache({ prefix }), { buildId: first }),
+    createCacheHandler(makeCache({ prefix }), { buildId: second }),
+  ] as const;
+}
+
+/** What Next does on a request: get (a miss records the soft tags), render, set. */
+async function render(
+  handler: ReturnType<typeof createCacheHandler>,
+  key: string,
+  body: string,
+  tags: string[],
+  softTags: string[] = [],
+) {
+  expect(await handler.get(key, softTags)).toBeUndefined();
+  await handler.set(key, Promise.resolve(entryOf(body, { tags })));
+}
+
+describe("createCacheHandler ('use cache')", () => {
+  it('stores the stream whole and returns a new stream on every get, to every instance', async () => {
+    const [a, b] = twoInstances();
+    const entry = entryOf('<div>posts</div>', { tags: ['posts'] });
+    await a.set('k', Promise.resolve(entry));
+    const read = await b.get('k', []);
+    expect(read).toMatchObject({
+      tags: ['posts'],
+      stale: 300,
+      timestamp: entry.timestamp,
+      expire: 3600,
+      revalidate: 900,
+    });
+    expect(await text(read)).toBe('<div>posts</div>');
+    expect(await text(await b.get('k', []))).toBe('<div>posts</div>');
+  });
+
+  it('makes a get wait for a set of the same key still pending in the process', async () => {
+    const [a] = twoInstances();
+    let finish = (_entry: UseCacheEntry): void => {};
+    const setting = a.set('k', new Promise<UseCacheEntry>((resolve) => (finish = resolve)));
+    const getting = a.get('k', []);
+    finish(entryOf('late'));
+    await setting;
+    expect(await text(await getting)).toBe('late');
+  });
+
+  it('updateTags without durations expires the tag at once, in every instance', async () => {
+    const [a, b] = twoInstances();
+    await render(a, 'k', 'v1', ['posts']);
+    expect(await text(await b.get('k', []))).toBe('v1');
+    await b.updateTags(['posts']);
+    expect(await a.get('k', [])).toBeUndefined();
+    expect(await b.get('k', [])).toBeUndefined();
+  });
+
+  it('updateTags with durations serves the entry as stale (revalidate -1), then expires it after `expire`', async () => {
+    const [a, b] = twoInstances();
+    await render(a, 'k', 'v1', ['posts']);
+    await a.updateTags(['posts'], { expire: 60 });
+    const stale = await b.get('k', []);
+    expect(stale?.revalidate).toBe(-1);
+    expect(await text(stale)).toBe('v1');
+    // The fresh entry written after the soft invalidation is fresh again.
+    await b.set('k', Promise.resolve(entryOf('v2', { tags: ['posts'], timestamp: Date.now() + 1 })));
+    expect((await a.get('k', []))?.revalidate).toBe(900);
+    await a.updateTags(['posts'], { expire: 0 });
+    expect(await b.get('k', [])).toBeUndefined();
+  });
+
+  it('a soft invalidation never brings back what a hard one expired', async () => {
+    const [a] = twoInstances();
+    await render(a, 'k', 'v1', ['posts']);
+    await a.updateTags(['posts']);
+    await a.updateTags(['posts'], { expire: 3600 });
+    expect(await a.get('k', [])).toBeUndefined();
+  });
+
+  it('honours soft tags (revalidatePath) given to get', async () => {
+    const [a, b] = twoInstances();
+    await render(a, 'k', 'v1', [], ['_N_T_/layout', '_N_T_/posts']);
+    expect(await text(await b.get('k', ['_N_T_/layout', '_N_T_/posts']))).toBe('v1');
+    await b.updateTags(['_N_T_/posts']);
+    expect(await a.get('k', ['_N_T_/layout', '_N_T_/posts'])).toBeUndefined();
+    expect(await a.getExpiration(['_N_T_/posts'])).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('reads a missing (evicted) tag record as expired, never as "never invalidated"', async () => {
+    const prefix = randomPrefix();
+    const cache = makeCache({ prefix });
+    const handler = createCacheHandler(cache, { buildId: 'b' });
+    await render(handler, 'k', 'v1', ['posts']);
+    expect(await text(await handler.get('k', []))).toBe('v1');
+    await cache.delete('next', tagKey('posts'));
+    expect(await handler.get('k', [])).toBeUndefined();
+    // The record is re-created by the miss: the next render is served again.
+    await handler.set('k', Promise.resolve(entryOf('v2', { tags: ['posts'] })));
+    expect(await text(await handler.get('k', []))).toBe('v2');
+  });
+
+  it('reads an entry with its tags and soft tags in one getMulti once the key is known', async () => {
+    const prefix = randomPrefix();
+    const writer = createCacheHandler(makeCache({ prefix }), { buildId: 'b' });
+    await render(writer, 'k', 'v1', ['posts', 'authors'], ['_N_T_/posts']);
+    const cache = makeCache({ prefix });
+    const reader = createCacheHandler(cache, { buildId: 'b' });
+    const getMulti = vi.spyOn(cache, 'getMulti');
+    const get = vi.spyOn(cache, 'get');
+    await reader.get('k', ['_N_T_/posts']);
+    // A process reading the key for the first time learns its tags: one more call.
+    expect(getMulti).toHaveBeenCalledTimes(2);
+    getMulti.mockClear();
+    expect(await text(await reader.get('k', ['_N_T_/posts']))).toBe('v1');
+    expect(getMulti).toHaveBeenCalledTimes(1);
+    expect(getMulti.mock.calls[0]?.[1]).toHaveLength(4);
+    expect(get).not.toHaveBeenCalled();
+  });
+
+  it('invalidates with one write per tag, idempotently (updateTag calls updateTags twice)', async () => {
+    const prefix = randomPrefix();
+    const cache = makeCache({ prefix });
+    const handler = createCacheHandler(cache, { buildId: 'b' });
+    await render(handler, 'k', 'v1', ['posts']);
+    const setMulti = vi.spyOn(cache, 'setMulti');
+    await handler.updateTags(['posts', 'posts', 'authors']);
+    await handler.updateTags(['posts', 'authors']);
+    expect(setMulti).toHaveBeenCalledTimes(2);
+    for (const call of setMulti.mock.calls) expect([...(call[1] as Iterable<unknown>)]).toHaveLength(2);
+    expect(await handler.get('k', [])).toBeUndefined();
+  });
+
+  it('scopes entries to the build, and tags to the app', async () => {
+    const [old, current] = twoInstances({ buildIds: ['build-1', 'build-2'] });
+    await render(old, 'k', 'old build', ['posts']);
+    expect(await current.get('k', [])).toBeUndefined();
+    await current.updateTags(['posts']);
+    expect(await old.get('k', [])).toBeUndefined();
+  });
+
+  it('does not store an entry over the item limit, counts and reports it, and compresses large ones', async () => {
+    const log = errorLog();
+    const cache = makeCache({ onError: log.onError });
+    const handler = createCacheHandler(cache, { buildId: 'b' });
+    const random = new Uint8Array(2 * 1024 * 1024).map(() => Math.floor(Math.random() * 256));
+    await handler.set('big', Promise.resolve(entryOf(random)));
+    expect(await handler.get('big', [])).toBeUndefined();
+    expect(log.errors.map((error) => error.code)).toContain('E_VALUE_TOO_LARGE');
+    expect(cache.stats().errors.E_VALUE_TOO_LARGE).toBe(1);
+    // 2 MB of text compresses under the limit: stored, compressed, and read back whole.
+    const owned = createCacheHandler(makeCache({ compression: true }), { buildId: 'b' });
+    const page = '<li>post</li>'.repeat(160_000);
+    await owned.set('page', Promise.resolve(entryOf(page)));
+    expect(await text(await owned.get('page', []))).toBe(page);
+  });
+
+  it('stores nothing when the stream fails, and reports it', async () => {
+    const onError = vi.fn();
+    const handler = createCacheHandler(makeCache(), { buildId: 'b', onError });
+    const failing = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new Uint8Array([1, 2, 3]));
+        controller.error(new Error('render failed'));
+      },
+    });
+    await handler.set('k', Promise.resolve({ ...entryOf(''), value: failing }));
+    expect(await handler.get('k', [])).toBeUndefined();
+    expect(onError).toHaveBeenCalledWith(expect.objectContaining({ cause: new Error('render failed') }));
+  });
+
+  it('does not store a dynamic entry (expire 0), as Next does in production', async () => {
+    const cache = makeCache();
+    const handler = createCacheHandler(cache, { buildId: 'b' });
+    const set = vi.spyOn(cache, 'set');
+    await handler.set('k', Promise.resolve(entryOf('dynamic', { expire: 0 })));
+    expect(set).not.toHaveBeenCalled();
+  });
+
+  it('fails open when memcached is down, and rejects an invalidation it could not store', async () => {
+    const log = errorLog();
+    const cache = new NamespacedCache({
+      servers: `127.0.0.1:${await freePort()}`,
+      prefix: randomPrefix(),
+      onError: log.onError,
+    });
+    try {
+      const handler = createCacheHandler(cache, { buildId: 'b' });
+      await handler.set('k', Promise.resolve(entryOf('v1', { tags: ['posts'] })));
+      expect(await handler.get('k', ['_N_T_/posts'])).toBeUndefined();
+      await expect(handler.updateTags(['posts'])).rejects.toBeInstanceOf(CacheError);
+      expect(log.errors.length).toBeGreaterThan(0);
+    } finally {
+      await cache.close();
+    }
+  });
+});
