@@ -4,13 +4,13 @@ import { recordsOf, type TagRecord, TagRecords, tagKey } from './tag-records.js'
 /** How many keys' tags a process remembers, so that a read fetches an entry and its tags together. */
 const REMEMBERED_KEYS = 10_000;
 
-/** What a read found: the stored value and the records of every tag asked for and of the entry's own. */
+/** @internal What a read found: the stored value and the records of every tag asked for and of the entry's own. */
 export interface StoredRead<V> {
   readonly value: V;
   readonly records: ReadonlyMap<string, TagRecord>;
 }
 
-/** A value to store, with the tags it carries and when it was computed (epoch ms). */
+/** @internal A value to store, with the tags it carries and when it was computed (epoch ms). */
 export interface StoredWrite<V> {
   readonly value: V;
   readonly tags: readonly string[];

@@ -2,7 +2,7 @@ import { CacheError } from '../index.js';
 import type { HandlerContext } from './options.js';
 
 /**
- * Next's tags manifest entry (`{ stale?, expired? }`, epoch ms), plus `hard`: the last invalidation
+ * @internal Next's tags manifest entry (`{ stale?, expired? }`, epoch ms), plus `hard`: the last invalidation
  * without durations. Next's own handlers let a later `revalidateTag(tag, 'max')` overwrite `expired`
  * with a time in the future, which would bring back entries an earlier `updateTag` had expired; a
  * hard invalidation is kept apart so that a soft one never undoes it.

@@ -3,6 +3,15 @@
  * JSON metadata (Next's `CacheEntry` without its stream), then the stream's bytes, whole.
  */
 
+declare global {
+  /**
+   * `UseCacheEntry.value` is a web `ReadableStream`, a global of Node's types and of the DOM's. This
+   * empty declaration merges with either, and lets the declarations compile where neither is loaded.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: must match the DOM's and Node's declarations exactly.
+  interface ReadableStream<R = any> {}
+}
+
 /** Next's `CacheEntry` (next/dist/server/lib/cache-handlers/types), declared here: the core imports nothing of Next. */
 export interface UseCacheEntry {
   /** The serialized value. A new stream per `get`; consumed once by `set`. */
