@@ -14,6 +14,8 @@ export interface IncrementalCacheControl {
 export interface IncrementalCacheContext {
   /** `'FETCH'`, `'APP_PAGE'`, `'APP_ROUTE'`, `'PAGES'` (`'IMAGE'` never reaches a handler). */
   kind?: string;
+  /** Next 14's name for it: `'fetch'`, `'app'`, `'pages'`. */
+  kindHint?: string;
   /** `true` on a `set` of the fetch cache. */
   fetchCache?: boolean;
   /** A fetch's tags (`next: { tags }`). */
@@ -83,7 +85,7 @@ export function createIncrementalCacheHandler(
 
   return class MemcachedIncrementalCacheHandler implements IncrementalCacheHandler {
     async get(cacheKey: string, context: IncrementalCacheContext): Promise<IncrementalCacheValue | null> {
-      const softTags = context.kind === 'FETCH' ? [...(context.tags ?? []), ...(context.softTags ?? [])] : [];
+      const softTags = isFetch(context) ? [...(context.tags ?? []), ...(context.softTags ?? [])] : [];
       const read = await store.read<StoredIncremental>(cacheKey, softTags, (stored) =>
         isStored(stored) ? stored.tags : [],
       );
@@ -148,14 +150,18 @@ function staleModified(
   now: number,
 ): number | undefined {
   const fetchRevalidate = context.revalidate || (value as { revalidate?: number | false } | null)?.revalidate;
-  const revalidate = context.kind === 'FETCH' ? fetchRevalidate : stored.cacheControl?.revalidate;
-  if (typeof revalidate !== 'number' || revalidate <= 0) return context.kind === 'FETCH' ? undefined : -1;
+  const revalidate = isFetch(context) ? fetchRevalidate : stored.cacheControl?.revalidate;
+  if (typeof revalidate !== 'number' || revalidate <= 0) return isFetch(context) ? undefined : -1;
   const modified = Math.min(stored.lastModified, now - revalidate * 1000 - 1);
   const expire = stored.cacheControl?.expire;
   // Past `expire` Next renders before serving; keep it just inside, so that the stale page is served.
   return typeof expire === 'number' && modified + expire * 1000 <= now
     ? Math.max(modified, now - expire * 1000 + 1)
     : modified;
+}
+
+function isFetch(context: IncrementalCacheContext): boolean {
+  return context.kind === 'FETCH' || context.kindHint === 'fetch';
 }
 
 function tagsInHeaders(data: unknown): string[] {
