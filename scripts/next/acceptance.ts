@@ -7,7 +7,7 @@
  * 2. revalidateTag('posts', 'max') on A: B serves the stale render once, then a fresh one (one more call).
  * 3. updateTag('posts') in a Server Action on A: B's next response is fresh.
  * 4. revalidatePath('/path-page') on A clears the page on both.
- * 5. An ISR page is shared, and revalidated once for both.
+ * 5. ISR pages are shared, and revalidated once for both: by time, and by tag (revalidateTag on A).
  * 6. memcached killed, then frozen: both keep answering, rendering each time; restarted: sharing resumes.
  */
 import assert from 'node:assert/strict';
@@ -126,7 +126,20 @@ try {
   const isrSecond = await renderUntilChanged(b, '/isr', isrFirst);
   assert.equal(await render(a, '/isr'), isrSecond, 'A did not serve B’s revalidated ISR page');
   console.log(`[test:next]        ISR: data source calls for the revalidation: ${calls('isr') - isrCalls}`);
-  step('5. ISR page shared and revalidated across both');
+  // A static page renewed only by its tag: the incremental handler's get checks the tag itself.
+  const catalogueFirst = await render(a, '/catalogue');
+  assert.equal(await render(b, '/catalogue'), catalogueFirst, 'B did not serve A’s static page');
+  const catalogueCalls = calls('catalogue');
+  await post(a, '/api/revalidate-tag?tag=catalogue');
+  assert.equal(
+    await render(b, '/catalogue'),
+    catalogueFirst,
+    'B’s first response after revalidateTag(max) is not the stale page',
+  );
+  const catalogueSecond = await renderUntilChanged(b, '/catalogue', catalogueFirst);
+  assert.equal(await render(a, '/catalogue'), catalogueSecond, 'A did not serve B’s regenerated page');
+  assert.equal(calls('catalogue'), catalogueCalls + 1);
+  step('5. ISR pages shared and revalidated across both, by time and by tag');
 
   // 6. memcached down, then frozen: both answer, rendering each time; back: shared again.
   await memcached.kill();
