@@ -1,7 +1,11 @@
-import { describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { decodeValue, encodeValue } from '../src/next/incremental-value.js';
 import { createIncrementalCacheHandler } from '../src/next/index.js';
 import { makeCache, randomPrefix } from './support/cache.js';
+import { nextMillisecond } from './support/next.js';
 
 /** A page as Next's incremental cache stores it (CachedRouteKind.APP_PAGE). */
 function page(html: string, tags: string[]) {
@@ -45,6 +49,7 @@ describe('createIncrementalCacheHandler (ISR, route handlers, fetch cache)', () 
     if (!A || !B) throw new Error('two handlers');
     await new A().get('/isr', pageGet);
     await new A().set('/isr', page('v1', ['posts', '_N_T_/isr']), pageSet);
+    nextMillisecond();
     await new B().revalidateTag('posts');
     expect(await new A().get('/isr', pageGet)).toBeNull();
     await new A().set('/isr', page('v2', ['posts', '_N_T_/isr']), pageSet);
@@ -57,6 +62,7 @@ describe('createIncrementalCacheHandler (ISR, route handlers, fetch cache)', () 
     const [A, B] = twoInstances();
     if (!A || !B) throw new Error('two handlers');
     await new A().set('/isr', page('v1', ['posts']), pageSet);
+    nextMillisecond();
     await new B().revalidateTag('posts', { expire: 300 });
     const now = Date.now();
     const read = await new A().get('/isr', pageGet);
@@ -74,6 +80,7 @@ describe('createIncrementalCacheHandler (ISR, route handlers, fetch cache)', () 
     await new A().get('f', fetchGet);
     await new A().set('f', data, { fetchCache: true, tags: ['authors'] });
     expect((await new B().get('f', fetchGet))?.value).toEqual(data);
+    nextMillisecond();
     await new A().revalidateTag('_N_T_/layout', { expire: 60 });
     const stale = await new B().get('f', fetchGet);
     expect(Date.now() - (stale?.lastModified ?? 0)).toBeGreaterThan(30_000);
@@ -87,6 +94,19 @@ describe('createIncrementalCacheHandler (ISR, route handlers, fetch cache)', () 
     await new old().set('/isr', page('old', []), pageSet);
     expect((await new old().get('/isr', pageGet))?.value).toMatchObject({ html: 'old' });
     expect(await new current().get('/isr', pageGet)).toBeNull();
+  });
+
+  it('finds the build id next to the server directory Next gives the handler', async () => {
+    const dist = mkdtempSync(join(tmpdir(), 'next-dist-'));
+    onTestFinished(() => rmSync(dist, { recursive: true, force: true }));
+    writeFileSync(join(dist, 'BUILD_ID'), 'build-1\n');
+    const prefix = randomPrefix();
+    const Built = createIncrementalCacheHandler(makeCache({ prefix }));
+    const Named = createIncrementalCacheHandler(makeCache({ prefix }), { buildId: 'build-1' });
+    const Other = createIncrementalCacheHandler(makeCache({ prefix }), { buildId: 'build-2' });
+    await new Built({ serverDistDir: join(dist, 'server') }).set('/isr', page('v1', []), pageSet);
+    expect((await new Named().get('/isr', pageGet))?.value).toMatchObject({ html: 'v1' });
+    expect(await new Other().get('/isr', pageGet)).toBeNull();
   });
 
   it('keeps a page in memcached no longer than its expire time', async () => {

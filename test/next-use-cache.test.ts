@@ -1,9 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { freePort } from '../scripts/memcached.js';
 import { CacheError, NamespacedCache } from '../src/index.js';
-import { createCacheHandler, type UseCacheEntry } from '../src/next/index.js';
+import { createCacheHandler, createIncrementalCacheHandler, type UseCacheEntry } from '../src/next/index.js';
 import { tagKey } from '../src/next/tag-records.js';
 import { errorLog, makeCache, randomPrefix } from './support/cache.js';
+import { nextMillisecond } from './support/next.js';
 
 /** An entry as Next hands it to `set`, computed now. */
 function entryOf(body: string | Uint8Array, fields: Partial<Omit<UseCacheEntry, 'value'>> = {}): UseCacheEntry {
@@ -29,13 +30,9 @@ async function text(entry: UseCacheEntry | undefined): Promise<string | undefine
 }
 
 /** Two handlers on two caches of one prefix: two instances of the app. */
-function twoInstances(options: { buildIds?: [string, string] } = {}) {
+function twoInstances() {
   const prefix = randomPrefix();
-  const [first, second] = options.buildIds ?? ['build', 'build'];
-  return [
-    createCacheHandler(makeCache({ prefix }), { buildId: first }),
-    createCacheHandler(makeCache({ prefix }), { buildId: second }),
-  ] as const;
+  return [createCacheHandler(makeCache({ prefix })), createCacheHandler(makeCache({ prefix }))] as const;
 }
 
 /** What Next does on a request: get (a miss records the soft tags), render, set. */
@@ -48,6 +45,7 @@ async function render(
 ) {
   expect(await handler.get(key, softTags)).toBeUndefined();
   await handler.set(key, Promise.resolve(entryOf(body, { tags })));
+  nextMillisecond();
 }
 
 describe("createCacheHandler ('use cache')", () => {
@@ -96,6 +94,7 @@ describe("createCacheHandler ('use cache')", () => {
     // The fresh entry written after the soft invalidation is fresh again.
     await b.set('k', Promise.resolve(entryOf('v2', { tags: ['posts'], timestamp: Date.now() + 1 })));
     expect((await a.get('k', []))?.revalidate).toBe(900);
+    nextMillisecond();
     await a.updateTags(['posts'], { expire: 0 });
     expect(await b.get('k', [])).toBeUndefined();
   });
@@ -120,7 +119,7 @@ describe("createCacheHandler ('use cache')", () => {
   it('reads a missing (evicted) tag record as expired, never as "never invalidated"', async () => {
     const prefix = randomPrefix();
     const cache = makeCache({ prefix });
-    const handler = createCacheHandler(cache, { buildId: 'b' });
+    const handler = createCacheHandler(cache);
     await render(handler, 'k', 'v1', ['posts']);
     expect(await text(await handler.get('k', []))).toBe('v1');
     await cache.delete('next', tagKey('posts'));
@@ -132,10 +131,10 @@ describe("createCacheHandler ('use cache')", () => {
 
   it('reads an entry with its tags and soft tags in one getMulti once the key is known', async () => {
     const prefix = randomPrefix();
-    const writer = createCacheHandler(makeCache({ prefix }), { buildId: 'b' });
+    const writer = createCacheHandler(makeCache({ prefix }));
     await render(writer, 'k', 'v1', ['posts', 'authors'], ['_N_T_/posts']);
     const cache = makeCache({ prefix });
-    const reader = createCacheHandler(cache, { buildId: 'b' });
+    const reader = createCacheHandler(cache);
     const getMulti = vi.spyOn(cache, 'getMulti');
     const get = vi.spyOn(cache, 'get');
     await reader.get('k', ['_N_T_/posts']);
@@ -151,7 +150,7 @@ describe("createCacheHandler ('use cache')", () => {
   it('invalidates with one write per tag, idempotently (updateTag calls updateTags twice)', async () => {
     const prefix = randomPrefix();
     const cache = makeCache({ prefix });
-    const handler = createCacheHandler(cache, { buildId: 'b' });
+    const handler = createCacheHandler(cache);
     await render(handler, 'k', 'v1', ['posts']);
     const setMulti = vi.spyOn(cache, 'setMulti');
     await handler.updateTags(['posts', 'posts', 'authors']);
@@ -161,25 +160,34 @@ describe("createCacheHandler ('use cache')", () => {
     expect(await handler.get('k', [])).toBeUndefined();
   });
 
-  it('scopes entries to the build, and tags to the app', async () => {
-    const [old, current] = twoInstances({ buildIds: ['build-1', 'build-2'] });
-    await render(old, 'k', 'old build', ['posts']);
-    expect(await current.get('k', [])).toBeUndefined();
-    await current.updateTags(['posts']);
-    expect(await old.get('k', [])).toBeUndefined();
+  it('shares tags with the incremental handler: an invalidation through either reaches both', async () => {
+    const cache = makeCache();
+    const useCache = createCacheHandler(cache);
+    const Incremental = createIncrementalCacheHandler(cache, { buildId: 'b' });
+    await render(useCache, 'k', 'v1', ['posts']);
+    const page = { kind: 'APP_PAGE', html: 'p', headers: { 'x-next-cache-tags': 'posts' } };
+    await new Incremental().set('/p', page, {});
+    nextMillisecond();
+    await new Incremental().revalidateTag('posts');
+    expect(await useCache.get('k', [])).toBeUndefined();
+    await render(useCache, 'k', 'v2', ['posts']);
+    await new Incremental().set('/p', page, {});
+    nextMillisecond();
+    await useCache.updateTags(['posts']);
+    expect(await new Incremental().get('/p', { kind: 'APP_PAGE' })).toBeNull();
   });
 
   it('does not store an entry over the item limit, counts and reports it, and compresses large ones', async () => {
     const log = errorLog();
     const cache = makeCache({ onError: log.onError });
-    const handler = createCacheHandler(cache, { buildId: 'b' });
+    const handler = createCacheHandler(cache);
     const random = new Uint8Array(2 * 1024 * 1024).map(() => Math.floor(Math.random() * 256));
     await handler.set('big', Promise.resolve(entryOf(random)));
     expect(await handler.get('big', [])).toBeUndefined();
     expect(log.errors.map((error) => error.code)).toContain('E_VALUE_TOO_LARGE');
     expect(cache.stats().errors.E_VALUE_TOO_LARGE).toBe(1);
     // 2 MB of text compresses under the limit: stored, compressed, and read back whole.
-    const owned = createCacheHandler(makeCache({ compression: true }), { buildId: 'b' });
+    const owned = createCacheHandler(makeCache({ compression: true }));
     const page = '<li>post</li>'.repeat(160_000);
     await owned.set('page', Promise.resolve(entryOf(page)));
     expect(await text(await owned.get('page', []))).toBe(page);
@@ -187,7 +195,7 @@ describe("createCacheHandler ('use cache')", () => {
 
   it('stores nothing when the stream fails, and reports it', async () => {
     const onError = vi.fn();
-    const handler = createCacheHandler(makeCache(), { buildId: 'b', onError });
+    const handler = createCacheHandler(makeCache(), { onError });
     const failing = new ReadableStream<Uint8Array>({
       start(controller) {
         controller.enqueue(new Uint8Array([1, 2, 3]));
@@ -201,7 +209,7 @@ describe("createCacheHandler ('use cache')", () => {
 
   it('does not store a dynamic entry (expire 0), as Next does in production', async () => {
     const cache = makeCache();
-    const handler = createCacheHandler(cache, { buildId: 'b' });
+    const handler = createCacheHandler(cache);
     const set = vi.spyOn(cache, 'set');
     await handler.set('k', Promise.resolve(entryOf('dynamic', { expire: 0 })));
     expect(set).not.toHaveBeenCalled();
@@ -215,7 +223,7 @@ describe("createCacheHandler ('use cache')", () => {
       onError: log.onError,
     });
     try {
-      const handler = createCacheHandler(cache, { buildId: 'b' });
+      const handler = createCacheHandler(cache);
       await handler.set('k', Promise.resolve(entryOf('v1', { tags: ['posts'] })));
       expect(await handler.get('k', ['_N_T_/posts'])).toBeUndefined();
       await expect(handler.updateTags(['posts'])).rejects.toBeInstanceOf(CacheError);

@@ -22,7 +22,7 @@ export interface StoredWrite<V> {
 /**
  * @internal Entries and tag records in one namespace of the cache, so that one `getMulti` (one
  * namespace token, one pipelined batch) reads an entry with its tags and the read-time (soft) tags.
- * Shared by both handlers; keys are scoped to the build, tag records are not.
+ * Shared by both handlers; keys are scoped to the kind and {@link scope}, tag records to neither.
  */
 export class EntryStore {
   readonly tags: TagRecords;
@@ -30,6 +30,8 @@ export class EntryStore {
   private readonly pending = new Map<string, Promise<void>>();
   /** The tags last seen on each key's entry (insertion order = age). */
   private readonly knownTags = new Map<string, readonly string[]>();
+  /** What the keys are scoped to besides the kind: the build, for the incremental cache. */
+  scope = '';
 
   constructor(
     readonly context: HandlerContext,
@@ -38,9 +40,9 @@ export class EntryStore {
     this.tags = new TagRecords(context);
   }
 
-  /** The memcached key (before the cache's hashing) of `cacheKey`'s entry in this build. */
+  /** The memcached key (before the cache's hashing) of `cacheKey`'s entry in this scope. */
   private keyOf(cacheKey: string): string {
-    return `e:${JSON.stringify([this.kind, this.context.buildId, cacheKey])}`;
+    return `e:${JSON.stringify([this.kind, this.scope, cacheKey])}`;
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { NamespacedCache, NamespacedCacheOptions } from '../index.js';
 import { EntryStore } from './entry-store.js';
 import { decodeValue, encodeValue } from './incremental-value.js';
-import { type NextHandlerOptions, resolveHandlerContext } from './options.js';
+import { buildIdNear, checkBuildId, type IncrementalHandlerOptions, resolveHandlerContext } from './options.js';
 import { type TagDurations, verdictOfAll } from './tag-records.js';
 
 /** Next's `CacheControl` of a route: seconds; `false` = never revalidated by time. */
@@ -67,7 +67,7 @@ const TAGS_HEADER = 'x-next-cache-tags';
  * served once while Next renders a fresh page in the background.
  *
  * @param optionsOrCache - a cache to use, or the options of a cache to create (compression on by default).
- * @param options - see {@link NextHandlerOptions}.
+ * @param options - see {@link IncrementalHandlerOptions}.
  * @example
  * ```js
  * // cache-handler.mjs, named in next.config's `cacheHandler`
@@ -77,13 +77,22 @@ const TAGS_HEADER = 'x-next-cache-tags';
  */
 export function createIncrementalCacheHandler(
   optionsOrCache?: NamespacedCache | NamespacedCacheOptions,
-  options?: NextHandlerOptions,
+  options?: IncrementalHandlerOptions,
 ): new (
   context?: unknown,
 ) => IncrementalCacheHandler {
   const store = new EntryStore(resolveHandlerContext(optionsOrCache, options), 'incremental');
+  const buildId = checkBuildId(options?.buildId);
+  let scoped = false;
 
   return class MemcachedIncrementalCacheHandler implements IncrementalCacheHandler {
+    /** @param context - Next's `CacheHandlerContext`; its `serverDistDir` locates the build id. */
+    constructor(context?: unknown) {
+      if (scoped) return;
+      store.scope = buildId ?? buildIdNear((context as { serverDistDir?: unknown } | undefined)?.serverDistDir);
+      scoped = true;
+    }
+
     async get(cacheKey: string, context: IncrementalCacheContext): Promise<IncrementalCacheValue | null> {
       const softTags = isFetch(context) ? [...(context.tags ?? []), ...(context.softTags ?? [])] : [];
       const read = await store.read<StoredIncremental>(cacheKey, softTags, (stored) =>

@@ -5,14 +5,6 @@ import { NamespacedCache, type NamespacedCacheOptions } from '../index.js';
 /** Options of the Next.js handlers themselves (the cache's options are separate). */
 export interface NextHandlerOptions {
   /**
-   * The build the entries belong to. Next's incremental cache keys carry no build id, so without it
-   * a new deploy would be served the previous build's pages. Entries of other builds are never
-   * read; tags are shared by every build of the app, so a `revalidateTag` reaches old and new pods
-   * alike during a rolling deploy.
-   * @default the contents of `.next/BUILD_ID` under the working directory (what `next start` reads)
-   */
-  readonly buildId?: string;
-  /**
    * The cache namespace holding the entries and tag records. The cache's `prefix` keeps apps apart.
    * @default 'next'
    */
@@ -26,11 +18,24 @@ export interface NextHandlerOptions {
   readonly onError?: (error: Error) => void;
 }
 
+/** Options of the incremental handler: those of both handlers, and the build. */
+export interface IncrementalHandlerOptions extends NextHandlerOptions {
+  /**
+   * The build the entries belong to. Next's incremental cache keys carry no build id, so without it
+   * a new deploy would be served the previous build's pages. Entries of other builds are never
+   * read; tags are shared by every build of the app, so a `revalidateTag` reaches old and new pods
+   * alike during a rolling deploy. (`'use cache'` keys need none: Next puts the build id, or a
+   * hash of the function's code, in them.)
+   * @default the `BUILD_ID` file `next build` wrote next to the server directory Next gives the
+   *   handler (`.next/BUILD_ID`)
+   */
+  readonly buildId?: string;
+}
+
 /** @internal What a handler works with, resolved once. */
 export interface HandlerContext {
   readonly cache: NamespacedCache;
   readonly namespace: string;
-  readonly buildId: string;
   readonly onError: (error: Error) => void;
 }
 
@@ -50,12 +55,10 @@ export function resolveHandlerContext(
   if (typeof namespace !== 'string' || namespace === '') {
     throw new TypeError(`Expected \`namespace\` to be a non-empty string, got ${String(namespace)}`);
   }
-  const buildId = options.buildId ?? buildIdOnDisk();
-  if (typeof buildId !== 'string') throw new TypeError(`Expected \`buildId\` to be a string, got ${typeof buildId}`);
   const onError = options.onError ?? (given ? undefined : optionsOrCache.onError) ?? noop;
   if (typeof onError !== 'function')
     throw new TypeError(`Expected \`onError\` to be a function, got ${typeof onError}`);
-  return { cache, namespace, buildId, onError: onError as (error: Error) => void };
+  return { cache, namespace, onError: onError as (error: Error) => void };
 }
 
 /** Told apart by shape, not instanceof: a cache from the package's other build (ESM or CJS) is a cache too. */
@@ -63,14 +66,31 @@ function isCache(cache: NamespacedCache | NamespacedCacheOptions): cache is Name
   return typeof (cache as Partial<NamespacedCache>).deleteNamespace === 'function';
 }
 
-/** `next build` writes the build id to `.next/BUILD_ID`; `next start` runs from the app's directory. */
-function buildIdOnDisk(): string {
-  try {
-    return readFileSync(join(process.cwd(), '.next', 'BUILD_ID'), 'utf8').trim();
-  } catch {
-    // `next dev` has no build: its entries are scoped to the empty build id.
-    return '';
+/**
+ * @internal The build id `next build` wrote to `<distDir>/BUILD_ID`, next to the `serverDistDir`
+ * (`<distDir>/server`) Next passes the incremental handler; else `.next/BUILD_ID` under the working
+ * directory; else `''`.
+ */
+export function buildIdNear(serverDistDir: unknown): string {
+  const candidates = [typeof serverDistDir === 'string' ? join(serverDistDir, '..', 'BUILD_ID') : undefined];
+  candidates.push(join(process.cwd(), '.next', 'BUILD_ID'));
+  for (const file of candidates) {
+    if (file === undefined) continue;
+    try {
+      return readFileSync(file, 'utf8').trim();
+    } catch {
+      // Not there: the next candidate.
+    }
   }
+  return '';
+}
+
+/** @internal An explicit `buildId`, checked. */
+export function checkBuildId(buildId: unknown): string | undefined {
+  if (buildId !== undefined && typeof buildId !== 'string') {
+    throw new TypeError(`Expected \`buildId\` to be a string, got ${typeof buildId}`);
+  }
+  return buildId;
 }
 
 function noop(): void {}
