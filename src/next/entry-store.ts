@@ -58,7 +58,6 @@ export class EntryStore {
   ): Promise<StoredRead<V> | undefined> {
     await this.pending.get(cacheKey);
     const key = this.keyOf(cacheKey);
-    const now = Date.now();
     const expected = union(readTags, this.knownTags.get(key) ?? []);
     const { cache, namespace } = this.context;
     const found = await cache.getMulti<unknown>(namespace, [key, ...expected.map(tagKey)]);
@@ -68,7 +67,8 @@ export class EntryStore {
     const unread = own.filter((tag) => !expected.includes(tag));
     if (unread.length > 0) for (const [tag, record] of await this.tags.read(unread)) records.set(tag, record);
     this.remember(key, own);
-    this.background(this.tags.createMissing(union(readTags, own), records, now));
+    // Stamped when sent, not when the read began: an invalidation that landed meanwhile is covered.
+    this.background(this.tags.createMissing(union(readTags, own), records, Date.now()));
     return value === undefined ? undefined : { value, records };
   }
 

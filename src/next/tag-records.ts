@@ -101,6 +101,12 @@ export class TagRecords {
    * Records that are missing get one saying "hard-invalidated at `at`": entries of the tag written
    * before `at` (before an eviction) stay expired, and those written from `at` on are valid. Fails
    * open: a record that could not be written still reads as expired.
+   *
+   * The cache's public API has no `add`, so this is a plain `set`: a record that only looked
+   * missing (a read that failed open), or an invalidation landing between the read and this write,
+   * is overwritten. With `at` no earlier than the read that found it missing, that only expires more
+   * (a re-render); with the entry's own time (a write), an invalidation during that one round trip
+   * can be lost. The core's tags (issue 15) create records with `add` and close this window.
    */
   async createMissing(tags: readonly string[], found: ReadonlyMap<string, TagRecord>, at: number): Promise<void> {
     const missing = [...new Set(tags)].filter((tag) => !found.has(tag));
