@@ -1,10 +1,11 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { freePort } from '../scripts/memcached.js';
 import { CacheError, NamespacedCache } from '../src/index.js';
 import { createCacheHandler, createIncrementalCacheHandler, type UseCacheEntry } from '../src/next/index.js';
 import { tagKey } from '../src/next/tag-records.js';
-import { errorLog, makeCache, randomPrefix } from './support/cache.js';
+import { errorLog, makeCache, randomPrefix, rawClient } from './support/cache.js';
 import { nextMillisecond } from './support/next.js';
+import { spyOnWrites } from './support/wire.js';
 
 /** An entry as Next hands it to `set`, computed now. */
 function entryOf(body: string | Uint8Array, fields: Partial<Omit<UseCacheEntry, 'value'>> = {}): UseCacheEntry {
@@ -129,22 +130,29 @@ describe("createCacheHandler ('use cache')", () => {
     expect(await text(await handler.get('k', []))).toBe('v2');
   });
 
-  it('reads an entry with its tags and soft tags in one getMulti once the key is known', async () => {
+  it('reads an entry with its tags and soft tags in one round trip once the key is known', async () => {
     const prefix = randomPrefix();
     const writer = createCacheHandler(makeCache({ prefix }));
     await render(writer, 'k', 'v1', ['posts', 'authors'], ['_N_T_/posts']);
-    const cache = makeCache({ prefix });
+    const client = rawClient();
+    const cache = new NamespacedCache({ client, prefix });
+    onTestFinished(() => cache.close());
     const reader = createCacheHandler(cache);
+    const wire = spyOnWrites(client);
     const getMulti = vi.spyOn(cache, 'getMulti');
     const get = vi.spyOn(cache, 'get');
     await reader.get('k', ['_N_T_/posts']);
     // A process reading the key for the first time learns its tags: one more call.
     expect(getMulti).toHaveBeenCalledTimes(2);
     getMulti.mockClear();
+    wire.clear();
     expect(await text(await reader.get('k', ['_N_T_/posts']))).toBe('v1');
     expect(getMulti).toHaveBeenCalledTimes(1);
     expect(getMulti.mock.calls[0]?.[1]).toHaveLength(4);
     expect(get).not.toHaveBeenCalled();
+    // One write to the socket: the namespace token, the entry and its three tags' records together.
+    expect(wire.blobs()).toHaveLength(1);
+    expect(wire.requests()).toHaveLength(5);
   });
 
   it('invalidates with one write per tag, idempotently (updateTag calls updateTags twice)', async () => {
