@@ -1,7 +1,7 @@
 import { checkKeys, type Entries, entriesOf, rejectingThrows, writeOptionsOf } from './arguments.js';
 import { encodeValue } from './codec.js';
 import type { Context } from './context.js';
-import { decodeFresh, deleteData, readData, storeData } from './data-requests.js';
+import { decodeFresh, deleteData, storeData } from './data-requests.js';
 import { CacheError } from './errors.js';
 import { planWrite, type WritePlan } from './freshness.js';
 import type { Namespace, NamespaceState } from './namespaces.js';
@@ -22,22 +22,17 @@ export class BatchOperations {
   ) {}
 
   getMulti<T>(namespace: Namespace | NamespaceState, keys: readonly string[]): Promise<Map<string, T>> {
-    const { transport, generations, policy, stats } = this.context;
+    const { generations, policy, stats, tags } = this.context;
     return rejectingThrows(() => {
       const hashes = this.hashKeys(keys);
+      const state = this.operations.stateOf(namespace);
       return generations.call<Map<string, Buffer>, Map<string, T>>(
-        this.operations.stateOf(namespace),
+        state,
         (head, deadline, done) => {
-          const found = new Map<string, Buffer>();
-          forEachRequest(
-            hashes,
-            (key, hash, settle) =>
-              readData(transport, head + hash, deadline, (error, bytes) => {
-                if (bytes !== undefined) found.set(key, bytes);
-                settle(error);
-              }),
-            (error) => done(error, found),
-          );
+          const reads = new Map<string, { readonly dataKey: string; readonly keyHash: string }>();
+          for (const [key, hash] of hashes) reads.set(key, { dataKey: head + hash, keyHash: hash });
+          // Tags checked per item; the records of tags not known beforehand are read together afterwards.
+          tags.readMany(reads, state.hash, deadline, done);
         },
         (error, found, _head, resolve, reject) => {
           const values = new Map<string, T>();

@@ -12,6 +12,8 @@ import { describeCache, operationContext, traceOperation } from './observability
 import { Operations } from './operations.js';
 import { type NamespacedCacheOptions, resolveOptions, type Settings } from './options.js';
 import { installRendezvousHashing } from './pool.js';
+import { TagRecords } from './tags/tag-records.js';
+import { TaggedReads } from './tags/tagged-read.js';
 import { Tokens } from './tokens.js';
 import { Transport } from './transport.js';
 
@@ -72,6 +74,7 @@ export class CacheCore {
       generations: new Generations(tokens, this.settings.tokenCacheTtlMs, this.settings.timeoutMs, this.stats),
       policy: new FailurePolicy(this.settings.failOpen, this.settings.onError, this.stats),
       lifecycle: this.lifecycle,
+      tags: new TaggedReads(this.transport, new TagRecords(this.transport, hasher, this.settings.prefix, this.stats)),
       stats: this.stats,
     });
   }

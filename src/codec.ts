@@ -1,6 +1,7 @@
 import { COMPRESSED, decompressValue } from './compression.js';
 import { describe } from './describe.js';
 import { ownedBytes } from './owned-bytes.js';
+import { decodeTagSection, encodeTagSection, type ItemTags, TAGS_FLAG, tagSectionLength } from './tags/item-tags.js';
 
 /**
  * Stored values start with a 3-byte header: a magic byte, the format version and the value's type.
@@ -98,12 +99,36 @@ function isPlainObject(value: object): boolean {
  * are not plain objects, arrays, Buffers or Uint8Arrays (a Map or a Date would not come back as one).
  * @internal
  */
-export function encodeValue(value: unknown, freshUntil?: number): Buffer {
-  if (freshUntil === undefined) return encodePayload(value, HEADER_LENGTH);
-  const bytes = encodePayload(value, HEADER_LENGTH + FRESH_UNTIL_LENGTH);
-  bytes[2] = (bytes[2] as number) | FRESH_UNTIL_FLAG;
-  bytes.writeDoubleBE(freshUntil, HEADER_LENGTH);
+export function encodeValue(value: unknown, freshUntil?: number, tags?: ItemTags): Buffer {
+  if (tags === undefined) {
+    if (freshUntil === undefined) return encodePayload(value, HEADER_LENGTH);
+    const bytes = encodePayload(value, HEADER_LENGTH + FRESH_UNTIL_LENGTH);
+    bytes[2] = (bytes[2] as number) | FRESH_UNTIL_FLAG;
+    bytes.writeDoubleBE(freshUntil, HEADER_LENGTH);
+    return bytes;
+  }
+  // Tagged (tags/item-tags.ts): the tag section sits between the fixed fields and the payload.
+  const section = encodeTagSection(tags);
+  const fieldsEnd = freshUntil === undefined ? HEADER_LENGTH : HEADER_LENGTH + FRESH_UNTIL_LENGTH;
+  const bytes = encodePayload(value, fieldsEnd + section.length);
+  bytes[2] = (bytes[2] as number) | TAGS_FLAG | (freshUntil === undefined ? 0 : FRESH_UNTIL_FLAG);
+  if (freshUntil !== undefined) bytes.writeDoubleBE(freshUntil, HEADER_LENGTH);
+  section.copy(bytes, fieldsEnd);
   return bytes;
+}
+
+/**
+ * @internal The tags a stored value carries (tags/item-tags.ts), or `undefined` for an untagged or
+ * foreign value. The section is never compressed, so it is read from the stored bytes as they are.
+ */
+export function itemTagsOf(bytes: Buffer): ItemTags | undefined {
+  if (bytes.length < HEADER_LENGTH || bytes[0] !== MAGIC || bytes[1] !== VERSION) return undefined;
+  const typeByte = bytes[2] as number;
+  if ((typeByte & TAGS_FLAG) === 0) return undefined;
+  return decodeTagSection(
+    bytes,
+    (typeByte & FRESH_UNTIL_FLAG) === 0 ? HEADER_LENGTH : HEADER_LENGTH + FRESH_UNTIL_LENGTH,
+  );
 }
 
 /** The value's bytes, its payload starting at `start` (room before it for optional fields). */
@@ -167,8 +192,13 @@ export function decodeValue(stored: Buffer): unknown {
   const bytes = ((stored[2] as number) & COMPRESSED) === 0 ? stored : decompressValue(stored);
   if (bytes === undefined) return UNDECODABLE;
   const flags = (bytes[2] as number) & ~TYPE_MASK;
-  if (flags !== 0 && flags !== FRESH_UNTIL_FLAG) return UNDECODABLE;
-  const start = flags === 0 ? HEADER_LENGTH : HEADER_LENGTH + FRESH_UNTIL_LENGTH;
+  if ((flags & ~(FRESH_UNTIL_FLAG | TAGS_FLAG)) !== 0) return UNDECODABLE;
+  let start = (flags & FRESH_UNTIL_FLAG) === 0 ? HEADER_LENGTH : HEADER_LENGTH + FRESH_UNTIL_LENGTH;
+  if ((flags & TAGS_FLAG) !== 0) {
+    const section = tagSectionLength(bytes, start);
+    if (section < 0) return UNDECODABLE;
+    start += section;
+  }
   const length = bytes.length - start;
   if (length < 0) return UNDECODABLE;
   switch ((bytes[2] as number) & TYPE_MASK) {
