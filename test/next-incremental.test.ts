@@ -114,7 +114,7 @@ describe('createIncrementalCacheHandler (ISR, route handlers, fetch cache)', () 
     const Handler = createIncrementalCacheHandler(cache, { buildId: 'b' });
     const set = vi.spyOn(cache, 'set');
     await new Handler().set('/isr', page('v1', []), pageSet);
-    expect(set.mock.calls[0]?.[3]).toEqual({ ttl: 3600 });
+    expect(set.mock.calls[0]?.[3]).toMatchObject({ ttl: 3600 });
   });
 });
 

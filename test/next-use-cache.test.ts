@@ -2,10 +2,9 @@ import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { freePort } from '../scripts/memcached.js';
 import { CacheError, NamespacedCache } from '../src/index.js';
 import { createCacheHandler, createIncrementalCacheHandler, type UseCacheEntry } from '../src/next/index.js';
-import { tagKey } from '../src/next/tag-records.js';
 import { errorLog, makeCache, randomPrefix, rawClient } from './support/cache.js';
 import { nextMillisecond } from './support/next.js';
-import { spyOnWrites } from './support/wire.js';
+import { OPCODE_NAMES, spyOnWrites } from './support/wire.js';
 
 /** An entry as Next hands it to `set`, computed now. */
 function entryOf(body: string | Uint8Array, fields: Partial<Omit<UseCacheEntry, 'value'>> = {}): UseCacheEntry {
@@ -119,13 +118,20 @@ describe("createCacheHandler ('use cache')", () => {
 
   it('reads a missing (evicted) tag record as expired, never as "never invalidated"', async () => {
     const prefix = randomPrefix();
-    const cache = makeCache({ prefix });
+    const client = rawClient();
+    const cache = new NamespacedCache({ client, prefix });
+    onTestFinished(() => cache.close());
     const handler = createCacheHandler(cache);
     await render(handler, 'k', 'v1', ['posts']);
     expect(await text(await handler.get('k', []))).toBe('v1');
-    await cache.delete('next', tagKey('posts'));
+    // What an eviction or a restart does: the tag's record (<prefix>:g:…, as the cache reads it) is gone.
+    const wire = spyOnWrites(client);
+    await cache.getTagStates(['posts']);
+    const recordKey = wire.requests().find((request) => request.key.startsWith(`${prefix}:g:`))?.key;
+    expect(recordKey).toBeDefined();
+    await client.delete(recordKey as string);
     expect(await handler.get('k', [])).toBeUndefined();
-    // The record is re-created by the miss: the next render is served again.
+    // The record is created again: the next render is served.
     await handler.set('k', Promise.resolve(entryOf('v2', { tags: ['posts'] })));
     expect(await text(await handler.get('k', []))).toBe('v2');
   });
@@ -138,33 +144,27 @@ describe("createCacheHandler ('use cache')", () => {
     const cache = new NamespacedCache({ client, prefix });
     onTestFinished(() => cache.close());
     const reader = createCacheHandler(cache);
-    const wire = spyOnWrites(client);
-    const getMulti = vi.spyOn(cache, 'getMulti');
-    const get = vi.spyOn(cache, 'get');
+    const getEntry = vi.spyOn(cache, 'getEntry');
     await reader.get('k', ['_N_T_/posts']);
-    // A process reading the key for the first time learns its tags: one more call.
-    expect(getMulti).toHaveBeenCalledTimes(2);
-    getMulti.mockClear();
-    wire.clear();
+    const wire = spyOnWrites(client);
     expect(await text(await reader.get('k', ['_N_T_/posts']))).toBe('v1');
-    expect(getMulti).toHaveBeenCalledTimes(1);
-    expect(getMulti.mock.calls[0]?.[1]).toHaveLength(4);
-    expect(get).not.toHaveBeenCalled();
-    // One write to the socket: the namespace token, the entry and its three tags' records together.
-    expect(wire.blobs()).toHaveLength(1);
+    expect(getEntry).toHaveBeenCalledTimes(2);
+    // One round trip: the namespace token, the entry and its three tags' records together.
+    expect(wire.turns()).toBe(1);
     expect(wire.requests()).toHaveLength(5);
   });
 
   it('invalidates with one write per tag, idempotently (updateTag calls updateTags twice)', async () => {
     const prefix = randomPrefix();
-    const cache = makeCache({ prefix });
+    const client = rawClient();
+    const cache = new NamespacedCache({ client, prefix });
+    onTestFinished(() => cache.close());
     const handler = createCacheHandler(cache);
     await render(handler, 'k', 'v1', ['posts']);
-    const setMulti = vi.spyOn(cache, 'setMulti');
+    const wire = spyOnWrites(client);
     await handler.updateTags(['posts', 'posts', 'authors']);
     await handler.updateTags(['posts', 'authors']);
-    expect(setMulti).toHaveBeenCalledTimes(2);
-    for (const call of setMulti.mock.calls) expect([...(call[1] as Iterable<unknown>)]).toHaveLength(2);
+    expect(wire.requests().map((request) => OPCODE_NAMES[request.opcode])).toEqual(['set', 'set', 'set', 'set']);
     expect(await handler.get('k', [])).toBeUndefined();
   });
 

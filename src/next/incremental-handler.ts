@@ -1,8 +1,8 @@
 import type { NamespacedCache, NamespacedCacheOptions } from '../index.js';
 import { EntryStore } from './entry-store.js';
 import { decodeValue, encodeValue } from './incremental-value.js';
+import { invalidate, type TagDurations } from './invalidation.js';
 import { buildIdNear, checkBuildId, type IncrementalHandlerOptions, resolveHandlerContext } from './options.js';
-import { type TagDurations, verdictOfAll } from './tag-records.js';
 
 /** Next's `CacheControl` of a route: seconds; `false` = never revalidated by time. */
 export interface IncrementalCacheControl {
@@ -95,9 +95,7 @@ export function createIncrementalCacheHandler(
 
     async get(cacheKey: string, context: IncrementalCacheContext): Promise<IncrementalCacheValue | null> {
       const softTags = isFetch(context) ? [...(context.tags ?? []), ...(context.softTags ?? [])] : [];
-      const read = await store.read<StoredIncremental>(cacheKey, softTags, (stored) =>
-        isStored(stored) ? stored.tags : [],
-      );
+      const read = await store.read<StoredIncremental>(cacheKey, softTags);
       if (read === undefined) return null;
       const stored = read.value;
       let value: unknown;
@@ -110,10 +108,8 @@ export function createIncrementalCacheHandler(
         );
         return null;
       }
-      const now = Date.now();
-      const verdict = verdictOfAll([...stored.tags, ...softTags], read.records, stored.lastModified, now);
-      if (verdict === 'expired') return null;
-      const lastModified = verdict === 'stale' ? staleModified(stored, value, context, now) : stored.lastModified;
+      const lastModified =
+        read.state === 'stale' ? staleModified(stored, value, context, Date.now()) : stored.lastModified;
       if (lastModified === undefined) return null;
       return {
         lastModified,
@@ -135,12 +131,12 @@ export function createIncrementalCacheHandler(
         };
         // A route past `expire` is rendered again before it is served: memcached need not keep it longer.
         const ttl = typeof cacheControl?.expire === 'number' ? Math.max(1, Math.ceil(cacheControl.expire)) : undefined;
-        return { value: stored, tags, timestamp: lastModified, ttl };
+        return { value: stored, tags, ttl };
       });
     }
 
     revalidateTag(tags: string | string[], durations?: TagDurations): Promise<void> {
-      return store.tags.invalidate(typeof tags === 'string' ? [tags] : tags, durations);
+      return invalidate(store.context.cache, typeof tags === 'string' ? [tags] : tags, durations);
     }
 
     resetRequestCache(): void {}

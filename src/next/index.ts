@@ -5,7 +5,7 @@ export {
   type IncrementalCacheHandler,
   type IncrementalCacheValue,
 } from './incremental-handler.js';
+export type { TagDurations } from './invalidation.js';
 export type { IncrementalHandlerOptions, NextHandlerOptions } from './options.js';
-export type { TagDurations } from './tag-records.js';
 export type { UseCacheEntry } from './use-cache-entry.js';
 export { createCacheHandler, type UseCacheHandler } from './use-cache-handler.js';

@@ -61,11 +61,6 @@ export function decodeEntry(stored: unknown): { metadata: EntryMetadata; body: U
   return { metadata, body: bytes.subarray(LENGTH_BYTES + length) };
 }
 
-/** @internal The tags stored in an entry (none when it is not one). */
-export function tagsOfEntry(stored: unknown): readonly string[] {
-  return decodeEntry(stored)?.metadata.tags ?? [];
-}
-
 function isMetadata(value: unknown): value is EntryMetadata {
   if (typeof value !== 'object' || value === null) return false;
   const { tags, stale, timestamp, expire, revalidate } = value as Record<string, unknown>;

@@ -1,9 +1,8 @@
 import type { NamespacedCache, NamespacedCacheOptions } from '../index.js';
 import { EntryStore } from './entry-store.js';
+import { invalidate, type TagDurations } from './invalidation.js';
 import { type NextHandlerOptions, resolveHandlerContext } from './options.js';
-import type { TagDurations } from './tag-records.js';
-import { verdictOfAll } from './tag-records.js';
-import { decodeEntry, encodeEntry, readWhole, streamOf, tagsOfEntry, type UseCacheEntry } from './use-cache-entry.js';
+import { decodeEntry, encodeEntry, readWhole, streamOf, type UseCacheEntry } from './use-cache-entry.js';
 
 /** Next 16's `CacheHandler` (`cacheHandlers` in next.config): what {@link createCacheHandler} returns. */
 export interface UseCacheHandler {
@@ -45,7 +44,7 @@ export function createCacheHandler(
   const keepDynamic = process.env.__NEXT_DEV_SERVER !== undefined;
   return {
     async get(cacheKey, softTags) {
-      const read = await store.read(cacheKey, softTags, tagsOfEntry);
+      const read = await store.read<Uint8Array>(cacheKey, softTags);
       if (read === undefined) return undefined;
       const decoded = decodeEntry(read.value);
       if (decoded === undefined) {
@@ -58,10 +57,8 @@ export function createCacheHandler(
       const now = Date.now();
       // A negative `expire` is Next's eviction sentinel; past `expire`, Next would drop it anyway.
       if (metadata.expire < 0 || now > metadata.timestamp + metadata.expire * 1000) return undefined;
-      const verdict = verdictOfAll([...metadata.tags, ...softTags], read.records, metadata.timestamp, now);
-      if (verdict === 'expired') return undefined;
-      // Stale: served once more while Next renders a fresh one in the background.
-      const revalidate = verdict === 'stale' ? -1 : metadata.revalidate;
+      // Stale (a tag or soft tag soft-invalidated): served once more while Next renders a fresh one.
+      const revalidate = read.state === 'stale' ? -1 : metadata.revalidate;
       return { ...metadata, revalidate, value: streamOf(body) };
     },
 
@@ -81,7 +78,7 @@ export function createCacheHandler(
           return undefined;
         }
         const ttl = entry.expire > LONGEST_TTL ? 0 : Math.max(1, Math.ceil(entry.expire));
-        return { value: encodeEntry(entry, body), tags: entry.tags, timestamp: entry.timestamp, ttl };
+        return { value: encodeEntry(entry, body), tags: entry.tags, ttl };
       });
     },
 
@@ -92,7 +89,7 @@ export function createCacheHandler(
     },
 
     updateTags(tags, durations) {
-      return store.tags.invalidate(tags, durations);
+      return invalidate(store.context.cache, tags, durations);
     },
   };
 }
