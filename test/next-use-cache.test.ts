@@ -29,6 +29,14 @@ async function text(entry: UseCacheEntry | undefined): Promise<string | undefine
   return entry === undefined ? undefined : new Response(entry.value).text();
 }
 
+/** A cache over a memjs client whose writes the test can watch, closed after the test. */
+function watchedCache(prefix: string) {
+  const client = rawClient();
+  const cache = new NamespacedCache({ client, prefix });
+  onTestFinished(() => cache.close());
+  return { client, cache };
+}
+
 /** Two handlers on two caches of one prefix: two instances of the app. */
 function twoInstances() {
   const prefix = randomPrefix();
@@ -118,9 +126,7 @@ describe("createCacheHandler ('use cache')", () => {
 
   it('reads a missing (evicted) tag record as expired, never as "never invalidated"', async () => {
     const prefix = randomPrefix();
-    const client = rawClient();
-    const cache = new NamespacedCache({ client, prefix });
-    onTestFinished(() => cache.close());
+    const { client, cache } = watchedCache(prefix);
     const handler = createCacheHandler(cache);
     await render(handler, 'k', 'v1', ['posts']);
     expect(await text(await handler.get('k', []))).toBe('v1');
@@ -140,9 +146,7 @@ describe("createCacheHandler ('use cache')", () => {
     const prefix = randomPrefix();
     const writer = createCacheHandler(makeCache({ prefix }));
     await render(writer, 'k', 'v1', ['posts', 'authors'], ['_N_T_/posts']);
-    const client = rawClient();
-    const cache = new NamespacedCache({ client, prefix });
-    onTestFinished(() => cache.close());
+    const { client, cache } = watchedCache(prefix);
     const reader = createCacheHandler(cache);
     const getEntry = vi.spyOn(cache, 'getEntry');
     await reader.get('k', ['_N_T_/posts']);
@@ -156,9 +160,7 @@ describe("createCacheHandler ('use cache')", () => {
 
   it('invalidates with one write per tag, idempotently (updateTag calls updateTags twice)', async () => {
     const prefix = randomPrefix();
-    const client = rawClient();
-    const cache = new NamespacedCache({ client, prefix });
-    onTestFinished(() => cache.close());
+    const { client, cache } = watchedCache(prefix);
     const handler = createCacheHandler(cache);
     await render(handler, 'k', 'v1', ['posts']);
     const wire = spyOnWrites(client);
