@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   await keyv.disconnect();
 
   // The Next.js handlers' declarations compile without Next, Node's types or the DOM's.
-  const useCache = createCacheHandler(cache, { buildId: 'consumer' });
+  const useCache = createCacheHandler(cache);
   await useCache.updateTags(['posts']);
   check((await useCache.get('missing', [])) === undefined, 'next use cache get');
   const Incremental = createIncrementalCacheHandler(cache, { buildId: 'consumer' });
