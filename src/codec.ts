@@ -121,14 +121,36 @@ export function encodeValue(value: unknown, freshUntil?: number, tags?: ItemTags
  * @internal The tags a stored value carries (tags/item-tags.ts), or `undefined` for an untagged or
  * foreign value. The section is never compressed, so it is read from the stored bytes as they are.
  */
-export function itemTagsOf(bytes: Buffer): ItemTags | undefined {
-  if (bytes.length < HEADER_LENGTH || bytes[0] !== MAGIC || bytes[1] !== VERSION) return undefined;
+export function itemTagsOf(bytes: Buffer, known?: KnownSection): ItemTags | undefined {
+  const start = tagSectionStart(bytes);
+  if (start < 0) return undefined;
+  // The same section as an item read before (same tags, versions, time): no need to parse it again.
+  if (known !== undefined) {
+    const end = start + known.bytes.length;
+    if (end <= bytes.length && bytes.compare(known.bytes, 0, known.bytes.length, start, end) === 0) return known.item;
+  }
+  return decodeTagSection(bytes, start);
+}
+
+/** @internal A parsed tag section and its bytes (length prefix included). */
+export interface KnownSection {
+  readonly bytes: Buffer;
+  readonly item: ItemTags;
+}
+
+/** @internal Where a stored value's tag section starts, or -1 when it has none. */
+export function tagSectionStart(bytes: Buffer): number {
+  if (bytes.length < HEADER_LENGTH || bytes[0] !== MAGIC || bytes[1] !== VERSION) return -1;
   const typeByte = bytes[2] as number;
-  if ((typeByte & TAGS_FLAG) === 0) return undefined;
-  return decodeTagSection(
-    bytes,
-    (typeByte & FRESH_UNTIL_FLAG) === 0 ? HEADER_LENGTH : HEADER_LENGTH + FRESH_UNTIL_LENGTH,
-  );
+  if ((typeByte & TAGS_FLAG) === 0) return -1;
+  return (typeByte & FRESH_UNTIL_FLAG) === 0 ? HEADER_LENGTH : HEADER_LENGTH + FRESH_UNTIL_LENGTH;
+}
+
+/** @internal The tag section of a stored value (copied), to recognise it in later reads. */
+export function knownSection(bytes: Buffer, item: ItemTags): KnownSection | undefined {
+  const start = tagSectionStart(bytes);
+  const length = start < 0 ? -1 : tagSectionLength(bytes, start);
+  return length < 0 ? undefined : { bytes: Buffer.from(bytes.subarray(start, start + length)), item };
 }
 
 /** The value's bytes, its payload starting at `start` (room before it for optional fields). */

@@ -28,6 +28,14 @@ describe('tags', () => {
     expect(cache.stats().tagInvalidations).toBe(1);
   });
 
+  it('setMulti writes every value with its tags', async () => {
+    const cache = makeCache();
+    expect(await cache.setMulti('ns', { a: 1, b: 2 }, { tags: ['both'] })).toBe(true);
+    expect((await cache.getEntry('ns', 'a'))?.tags).toEqual(['both']);
+    await cache.invalidateTags(['both']);
+    expect(await cache.getMulti('ns', ['a', 'b'])).toEqual(new Map());
+  });
+
   it('a cache that never used tags still checks the tags of an item another cache wrote (two round trips)', async () => {
     const prefix = randomPrefix();
     const writer = makeCache({ prefix });

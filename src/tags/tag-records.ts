@@ -8,8 +8,6 @@ import { decodeRecord, encodeRecord, hardRecord, softRecord, type TagRecord } fr
 /** Receives the records of the tags asked for, or the first error that kept one from being read. */
 export type RecordsCallback = (error: CacheError | undefined, records: ReadonlyMap<string, TagRecord>) => void;
 
-type RecordCallback = (error: CacheError | undefined, record: TagRecord | undefined) => void;
-
 /** How often a record is created again when it vanishes between a lost add and the read after it. */
 const MAX_ATTEMPTS = 3;
 
@@ -20,7 +18,8 @@ const MAX_ATTEMPTS = 3;
  * lost version reads as invalidated (T2); a lost `add` race reads the winner's.
  */
 class RecordLookup {
-  private readonly waiters: RecordCallback[] = [];
+  /** Reads waiting for this record, and the tag name each asked under (pairs, flat). */
+  private readonly waiters: (RecordsRead | string)[] = [];
   private attempts = 0;
 
   constructor(
@@ -30,15 +29,15 @@ class RecordLookup {
     private readonly deadline: number,
   ) {}
 
-  join(callback: RecordCallback): void {
-    this.waiters.push(callback);
+  join(read: RecordsRead, tag: string): void {
+    this.waiters.push(read, tag);
   }
 
   start(): void {
     this.records.stats.tagReads += 1;
     this.records.transport.get(this.key, this.deadline, (error, status, value) => {
       if (error !== undefined) return this.finish(error, undefined);
-      const record = status === Status.Ok ? decodeRecord(value) : undefined;
+      const record = status === Status.Ok ? this.records.decode(this.key, value) : undefined;
       if (record !== undefined) return this.finish(undefined, record);
       if (status === Status.Ok || status === Status.NotFound) return this.create(status === Status.Ok);
       this.finish(new CacheError('E_SERVER', `memcached refused a tag read: ${statusName(status)}`), undefined);
@@ -66,7 +65,41 @@ class RecordLookup {
 
   private finish(error: CacheError | undefined, record: TagRecord | undefined): void {
     this.records.forget(this.key, this);
-    for (const waiter of this.waiters) waiter(error, record);
+    const waiters = this.waiters;
+    for (let index = 0; index < waiters.length; index += 2) {
+      (waiters[index] as RecordsRead).land(error, record, waiters[index + 1] as string);
+    }
+  }
+}
+
+/** One {@link TagRecords.read}: a callback object per tag would cost an allocation each. */
+class RecordsRead {
+  private remaining: number;
+  private failed = false;
+
+  constructor(
+    private readonly tags: readonly string[],
+    private readonly records: Map<string, TagRecord>,
+    private readonly callback: RecordsCallback,
+  ) {
+    this.remaining = tags.length;
+  }
+
+  start(owner: TagRecords, deadline: number): void {
+    for (const tag of this.tags) owner.readOne(tag, deadline, this);
+  }
+
+  /** A record, or the error that kept it from being read. */
+  land(error: CacheError | undefined, record: TagRecord | undefined, tag: string): void {
+    if (this.failed) return;
+    if (error !== undefined) {
+      this.failed = true;
+      this.callback(error, this.records);
+      return;
+    }
+    this.records.set(tag, record as TagRecord);
+    this.remaining -= 1;
+    if (this.remaining === 0) this.callback(undefined, this.records);
   }
 }
 
@@ -78,6 +111,8 @@ class RecordLookup {
 export class TagRecords {
   private readonly lookups = new Map<string, RecordLookup>();
   private readonly keys = new Map<string, string>();
+  /** The last record read per key, with its bytes: a record that did not change is not parsed again. */
+  private readonly parsed = new Map<string, { readonly bytes: Buffer; readonly record: TagRecord }>();
 
   constructor(
     readonly transport: Transport,
@@ -100,28 +135,15 @@ export class TagRecords {
   /** Reads the records of `tags` (sent now, or shared with reads not yet written), creating missing ones. */
   read(tags: readonly string[], deadline: number, callback: RecordsCallback): void {
     const records = new Map<string, TagRecord>();
-    let remaining = tags.length;
-    let failed = false;
-    if (remaining === 0) {
+    if (tags.length === 0) {
       callback(undefined, records);
       return;
     }
-    for (const tag of tags) {
-      this.readOne(tag, deadline, (error, record) => {
-        if (failed) return;
-        if (error !== undefined) {
-          failed = true;
-          callback(error, records);
-          return;
-        }
-        records.set(tag, record as TagRecord);
-        remaining -= 1;
-        if (remaining === 0) callback(undefined, records);
-      });
-    }
+    new RecordsRead(tags, records, callback).start(this, deadline);
   }
 
-  private readOne(tag: string, deadline: number, callback: RecordCallback): void {
+  /** @internal Reads one record for `read`, shared with the reads not yet written. */
+  readOne(tag: string, deadline: number, read: RecordsRead): void {
     const key = this.keyOf(tag);
     let lookup = this.lookups.get(key);
     if (lookup === undefined || lookup.epoch !== this.transport.epoch) {
@@ -129,7 +151,18 @@ export class TagRecords {
       this.lookups.set(key, lookup);
       lookup.start();
     }
-    lookup.join(callback);
+    lookup.join(read, tag);
+  }
+
+  /** @internal A record's stored bytes, parsed (or the same record as last time, when they did not change). */
+  decode(key: string, bytes: Buffer): TagRecord | undefined {
+    const last = this.parsed.get(key);
+    if (last !== undefined && last.bytes.equals(bytes)) return last.record;
+    const record = decodeRecord(bytes);
+    if (record === undefined) return undefined;
+    if (this.parsed.size >= 10_000) this.parsed.clear();
+    this.parsed.set(key, { bytes: Buffer.from(bytes), record });
+    return record;
   }
 
   /** @internal Called by a lookup when it settles. */

@@ -1,8 +1,8 @@
-import { itemTagsOf } from '../codec.js';
+import { itemTagsOf, type KnownSection, knownSection } from '../codec.js';
 import { readData } from '../data-requests.js';
 import type { CacheError } from '../errors.js';
 import type { Transport } from '../transport.js';
-import type { ItemTags } from './item-tags.js';
+import type { ItemTag, ItemTags } from './item-tags.js';
 import { judge, type TagRecord } from './tag-record.js';
 import type { TagRecords } from './tag-records.js';
 
@@ -28,6 +28,12 @@ export type TaggedCallback = (
 ) => void;
 
 const NO_RECORDS: ReadonlyMap<string, TagRecord> = new Map();
+
+/** What is remembered of an item: its tags' names, and its tag section as last read. */
+interface Memo {
+  readonly names: readonly string[];
+  readonly section: KnownSection | undefined;
+}
 const NO_TAGS: readonly string[] = [];
 
 /** How many items' tags are remembered: reads of them send their tag reads with the data read. */
@@ -43,7 +49,7 @@ const MAX_REMEMBERED = 10_000;
  */
 export class TaggedReads {
   /** The tags of items read recently, by {@link memoKey}. */
-  private readonly remembered = new Map<string, readonly string[]>();
+  private readonly remembered = new Map<string, Memo>();
 
   constructor(
     private readonly transport: Transport,
@@ -75,7 +81,7 @@ export class TaggedReads {
     let memo: string | undefined;
     if (namespaceHash !== undefined && this.remembered.size > 0) memo = this.memoKey(namespaceHash, keyHash);
     const remembered = memo === undefined ? undefined : this.remembered.get(memo);
-    const known = union(union(declared, remembered ?? NO_TAGS), readTime);
+    const known = union(union(declared, remembered?.names ?? NO_TAGS), readTime);
     let records: ReadonlyMap<string, TagRecord> = NO_RECORDS;
     let recordsError: CacheError | undefined;
     let recordsDone = known.length === 0;
@@ -92,9 +98,9 @@ export class TaggedReads {
         done(undefined, undefined, undefined, records);
         return;
       }
-      const item = itemTagsOf(bytes);
+      const item = itemTagsOf(bytes, remembered?.section);
       if (item !== undefined && namespaceHash !== undefined) memo ??= this.memoKey(namespaceHash, keyHash);
-      if (memo !== undefined) this.remember(memo, item, remembered);
+      if (memo !== undefined) this.remember(memo, bytes, item, remembered);
       if (item === undefined && readTime.length === 0) {
         done(undefined, bytes, undefined, records);
         return;
@@ -104,14 +110,7 @@ export class TaggedReads {
         return;
       }
       const found = bytes;
-      const names =
-        item === undefined
-          ? readTime
-          : union(
-              item.tags.map((tag) => tag.name),
-              readTime,
-            );
-      const missing = names.filter((name) => !records.has(name));
+      const missing = missingRecords(item, readTime, records);
       if (missing.length === 0) {
         done(undefined, found, checkItem(item, readTime, records), records);
         return;
@@ -158,7 +157,7 @@ export class TaggedReads {
     if (this.remembered.size > 0) {
       for (const { keyHash } of reads.values()) {
         const remembered = this.remembered.get(this.memoKey(namespaceHash, keyHash));
-        if (remembered !== undefined) known = union(known, remembered);
+        if (remembered !== undefined) known = union(known, remembered.names);
       }
     }
     let records: ReadonlyMap<string, TagRecord> = NO_RECORDS;
@@ -217,9 +216,10 @@ export class TaggedReads {
           firstError ??= error;
         } else if (bytes !== undefined) {
           found.set(key, bytes);
-          const item = itemTagsOf(bytes);
           const memo = this.memoKey(namespaceHash, keyHash);
-          if (item !== undefined || this.remembered.size > 0) this.remember(memo, item, this.remembered.get(memo));
+          const remembered = this.remembered.size > 0 ? this.remembered.get(memo) : undefined;
+          const item = itemTagsOf(bytes, remembered?.section);
+          if (item !== undefined || remembered !== undefined) this.remember(memo, bytes, item, remembered);
           if (item !== undefined) items.set(key, item);
         }
         settle();
@@ -241,18 +241,15 @@ export class TaggedReads {
     this.records.read(tags, deadline, (error, records) => done(error, itemTagsFrom(tags, records, writtenAt)));
   }
 
-  private remember(memo: string, item: ItemTags | undefined, remembered: readonly string[] | undefined): void {
+  private remember(memo: string, bytes: Buffer, item: ItemTags | undefined, remembered: Memo | undefined): void {
     if (item === undefined) {
       if (remembered !== undefined) this.remembered.delete(memo);
       return;
     }
-    if (remembered !== undefined && sameNames(item, remembered)) return;
+    if (remembered?.section?.item === item) return; // the same section as last time
     // Cleared when full rather than evicted one by one: a Map re-walks deleted front slots (DESIGN §5).
     if (this.remembered.size >= MAX_REMEMBERED) this.remembered.clear();
-    this.remembered.set(
-      memo,
-      item.tags.map((tag) => tag.name),
-    );
+    this.remembered.set(memo, { names: item.tags.map((tag) => tag.name), section: knownSection(bytes, item) });
   }
 }
 
@@ -277,29 +274,51 @@ function checkItem(
   const time = Date.now();
   // An untagged item has no write time: any read-time tag's record judges it expired.
   const writtenAt = item === undefined ? Number.NEGATIVE_INFINITY : item.writtenAt;
-  let stale = false;
+  const tags = item === undefined ? NO_ITEM_TAGS : item.tags;
   let staleSince = Number.POSITIVE_INFINITY;
-  const verdicts = (name: string, version: string | undefined): boolean => {
-    const verdict = judge(records.get(name) as TagRecord, version, writtenAt, time);
-    if (verdict.state === 'expired') return false;
-    if (verdict.state === 'stale') {
-      stale = true;
-      staleSince = Math.min(staleSince, verdict.since);
+  // A plain loop over both lists, no closure: this runs on every tagged read.
+  for (let index = 0; index < tags.length + readTime.length; index += 1) {
+    let name: string;
+    let version: string | undefined;
+    if (index < tags.length) {
+      const tag = tags[index] as ItemTag;
+      name = tag.name;
+      version = tag.version;
+    } else {
+      name = readTime[index - tags.length] as string;
+      if (carries(tags, name)) continue; // judged by its version above
+      version = undefined;
     }
-    return true;
-  };
-  for (const tag of item?.tags ?? []) {
-    if (!verdicts(tag.name, tag.version)) return { state: 'expired', staleSince: Number.NaN, item };
+    const verdict = judge(records.get(name) as TagRecord, version, writtenAt, time);
+    if (verdict.state === 'expired') return { state: 'expired', staleSince: Number.NaN, item };
+    if (verdict.state === 'stale' && verdict.since < staleSince) staleSince = verdict.since;
   }
-  for (const name of readTime) {
-    if (item?.tags.some((tag) => tag.name === name) === true) continue;
-    if (!verdicts(name, undefined)) return { state: 'expired', staleSince: Number.NaN, item };
-  }
-  return stale ? { state: 'stale', staleSince, item } : { state: 'fresh', staleSince: Number.NaN, item };
+  return staleSince === Number.POSITIVE_INFINITY
+    ? { state: 'fresh', staleSince: Number.NaN, item }
+    : { state: 'stale', staleSince, item };
 }
 
-function sameNames(item: ItemTags, names: readonly string[]): boolean {
-  return item.tags.length === names.length && item.tags.every((tag, index) => tag.name === names[index]);
+const NO_ITEM_TAGS: readonly ItemTag[] = [];
+
+function carries(tags: readonly ItemTag[], name: string): boolean {
+  for (const tag of tags) if (tag.name === name) return true;
+  return false;
+}
+
+/** The tags of the item and the read-time tags whose records were not read with the data. */
+function missingRecords(
+  item: ItemTags | undefined,
+  readTime: readonly string[],
+  records: ReadonlyMap<string, TagRecord>,
+): readonly string[] {
+  const missing: string[] = [];
+  for (const tag of item === undefined ? NO_ITEM_TAGS : item.tags) {
+    if (!records.has(tag.name)) missing.push(tag.name);
+  }
+  for (const name of readTime) {
+    if (!records.has(name) && !missing.includes(name)) missing.push(name);
+  }
+  return missing;
 }
 
 function union(first: readonly string[], second: readonly string[]): readonly string[] {
