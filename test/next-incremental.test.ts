@@ -48,6 +48,7 @@ describe('createIncrementalCacheHandler (ISR, route handlers, fetch cache)', () 
     const [A, B] = twoInstances();
     if (!A || !B) throw new Error('two handlers');
     await new A().get('/isr', pageGet);
+    nextMillisecond();
     await new A().set('/isr', page('v1', ['posts', '_N_T_/isr']), pageSet);
     nextMillisecond();
     await new B().revalidateTag('posts');
@@ -78,6 +79,7 @@ describe('createIncrementalCacheHandler (ISR, route handlers, fetch cache)', () 
     const data = { kind: 'FETCH', data: { headers: {}, body: 'e30=', status: 200, url: 'https://x' }, revalidate: 30 };
     const fetchGet = { kind: 'FETCH', tags: ['authors'], softTags: ['_N_T_/layout'], revalidate: 30 };
     await new A().get('f', fetchGet);
+    nextMillisecond();
     await new A().set('f', data, { fetchCache: true, tags: ['authors'] });
     expect((await new B().get('f', fetchGet))?.value).toEqual(data);
     nextMillisecond();
