@@ -157,7 +157,7 @@ export class TagRecords {
   /** @internal A record's stored bytes, parsed (or the same record as last time, when they did not change). */
   decode(key: string, bytes: Buffer): TagRecord | undefined {
     const last = this.parsed.get(key);
-    if (last !== undefined && last.bytes.equals(bytes)) return last.record;
+    if (last?.bytes.equals(bytes)) return last.record;
     const record = decodeRecord(bytes);
     if (record === undefined) return undefined;
     if (this.parsed.size >= 10_000) this.parsed.clear();
