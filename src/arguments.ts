@@ -24,7 +24,7 @@ export function checkKey(key: unknown): string {
   return key;
 }
 
-const WRITE_OPTIONS: ReadonlySet<string> = new Set([...FRESHNESS_OPTIONS, 'tags']);
+const WRITE_OPTIONS: ReadonlySet<string> = new Set([...FRESHNESS_OPTIONS, 'tags', 'computedAt']);
 const GET_OR_SET_OPTIONS: ReadonlySet<string> = new Set([...FRESHNESS_OPTIONS, ...LOCKING_OPTIONS, 'tags']);
 
 /**
@@ -36,6 +36,23 @@ export function tagsOf(options: unknown): readonly string[] | undefined {
   if (typeof options !== 'object' || options === null) return undefined;
   const tags: unknown = (options as { tags?: unknown }).tags;
   return tags === undefined ? undefined : checkTags(tags);
+}
+
+/**
+ * The checked `computedAt` of a write's options (epoch ms), or `undefined` when it gives none.
+ *
+ * @throws TypeError or RangeError when it is not a finite number of epoch ms >= 0.
+ */
+export function computedAtOf(options: unknown): number | undefined {
+  if (typeof options !== 'object' || options === null) return undefined;
+  const computedAt: unknown = (options as { computedAt?: unknown }).computedAt;
+  if (computedAt === undefined) return undefined;
+  if (typeof computedAt !== 'number' || !Number.isFinite(computedAt) || computedAt < 0) {
+    throw new (typeof computedAt === 'number' ? RangeError : TypeError)(
+      `Expected \`computedAt\` to be a time in epoch ms (like Date.now()), got ${describe(computedAt)}`,
+    );
+  }
+  return computedAt;
 }
 
 /** The options object of a call, with every field name checked against `known`. */

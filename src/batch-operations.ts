@@ -1,4 +1,12 @@
-import { checkKeys, type Entries, entriesOf, rejectingThrows, tagsOf, writeOptionsOf } from './arguments.js';
+import {
+  checkKeys,
+  computedAtOf,
+  type Entries,
+  entriesOf,
+  rejectingThrows,
+  tagsOf,
+  writeOptionsOf,
+} from './arguments.js';
 import { encodeValue } from './codec.js';
 import type { Context } from './context.js';
 import { decodeFresh, deleteData, storeData } from './data-requests.js';
@@ -57,6 +65,7 @@ export class BatchOperations {
       const freshness = writeOptionsOf(options, settings);
       // A plan per key: with ttlJitter, keys written together must not expire together.
       const itemTags = tagsOf(options);
+      const computedAt = computedAtOf(options);
       const encoded = new Map<string, { bytes: Buffer; readonly value: unknown; readonly plan: WritePlan }>();
       for (const [key, value] of entriesOf(entries)) {
         const plan = planWrite(freshness);
@@ -75,8 +84,9 @@ export class BatchOperations {
         (head, deadline, done) => {
           if (itemTags === undefined) return store(head, deadline, done);
           // Tagged: the tags' versions are read once, at write time, for every value (as in set).
-          this.context.tags.capture(itemTags, deadline, (error, item) => {
+          this.context.tags.capture(itemTags, computedAt, deadline, (error, item) => {
             if (error !== undefined) return done(error, 0);
+            if (item === undefined) return done(undefined, 0); // invalidated since computedAt
             for (const entry of encoded.values()) entry.bytes = encodeValue(entry.value, entry.plan.freshUntil, item);
             store(head, deadline, done);
           });
@@ -85,7 +95,7 @@ export class BatchOperations {
           stats.stored += stored;
           stats.notStored += encoded.size - stored;
           if (error !== undefined) policy.fail('setMulti', error, false, resolve, reject);
-          else resolve(true);
+          else resolve(stored === encoded.size);
         },
       );
     });

@@ -1,4 +1,4 @@
-import { checkKey, rejectingThrows, tagsOf, writeOptionsOf } from './arguments.js';
+import { checkKey, computedAtOf, rejectingThrows, tagsOf, writeOptionsOf } from './arguments.js';
 import { BatchOperations } from './batch-operations.js';
 import { encodeValue } from './codec.js';
 import type { Context } from './context.js';
@@ -70,23 +70,25 @@ export class Operations {
       const keyHash = keys.keyHash(checkKey(key));
       const { expiry, freshUntil } = planWrite(writeOptionsOf(options, settings));
       const itemTags = tagsOf(options);
+      const computedAt = computedAtOf(options);
       let bytes = encodeValue(value, freshUntil); // checks the value before anything is sent
       return generations.call<boolean, boolean>(
         state,
         (head, deadline, done) => {
           if (itemTags === undefined) return storeData(transport, head + keyHash, bytes, expiry, deadline, done);
           // Tagged: the tags' versions are read at write time, as the namespace's token is.
-          this.context.tags.capture(itemTags, deadline, (error, item) => {
+          this.context.tags.capture(itemTags, computedAt, deadline, (error, item) => {
             if (error !== undefined) return done(error, undefined);
+            if (item === undefined) return done(undefined, false); // invalidated since computedAt
             bytes = encodeValue(value, freshUntil, item);
             storeData(transport, head + keyHash, bytes, expiry, deadline, done);
           });
         },
-        (error, _stored, _head, resolve, reject) => {
-          if (error === undefined) stats.stored += 1;
+        (error, stored, _head, resolve, reject) => {
+          if (error === undefined && stored === true) stats.stored += 1;
           else stats.notStored += 1;
           if (error !== undefined) policy.fail('set', error, false, resolve, reject);
-          else resolve(true);
+          else resolve(stored === true);
         },
       );
     });

@@ -137,7 +137,17 @@ export interface TagOptions {
 }
 
 /** Options of a single write (`set`, `setMulti`). */
-export interface SetOptions extends FreshnessOptions, TagOptions {}
+export interface SetOptions extends FreshnessOptions, TagOptions {
+  /**
+   * Epoch ms (like `Date.now()`): the value reflects the world as of this time — when its
+   * computation began. With `tags`, the write stores nothing and resolves `false` if one of the
+   * tags was (hard-)invalidated at or after it; softly invalidated inside its window, the value is
+   * stored as stale. A tag whose record this process had to create is not counted (a creation,
+   * not an invalidation). Compared with the invalidators' clocks: keep them in sync. Without
+   * `tags` it changes nothing; `writtenAt` stays the time of the write.
+   */
+  readonly computedAt?: number;
+}
 
 /** Options of `getOrSet`: the freshness of what it writes and reads, and its fleet-wide lock. */
 export interface GetOrSetOptions extends FreshnessOptions, TagOptions {

@@ -59,6 +59,22 @@ describe('createIncrementalCacheHandler (ISR, route handlers, fetch cache)', () 
     expect(await new A().get('/isr', pageGet)).toBeNull();
   });
 
+  it('does not store as valid a page whose render an invalidation of its tags straddled', async () => {
+    const [A, B] = twoInstances();
+    if (!A || !B) throw new Error('two handlers');
+    await new B().revalidateTag('posts'); // the record exists before the render
+    nextMillisecond();
+    expect(await new A().get('/isr', pageGet)).toBeNull(); // Next renders after this miss
+    nextMillisecond();
+    await new B().revalidateTag('posts'); // lands during the render
+    await new A().set('/isr', page('v1', ['posts']), pageSet);
+    expect(await new B().get('/isr', pageGet)).toBeNull();
+    // The next render, begun after the invalidation, is stored.
+    nextMillisecond();
+    await new A().set('/isr', page('v2', ['posts']), pageSet);
+    expect((await new B().get('/isr', pageGet))?.value).toMatchObject({ html: 'v2' });
+  });
+
   it('serves a soft-invalidated page as past its revalidate time, not past its expire time', async () => {
     const [A, B] = twoInstances();
     if (!A || !B) throw new Error('two handlers');

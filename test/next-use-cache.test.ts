@@ -117,6 +117,25 @@ describe("createCacheHandler ('use cache')", () => {
     expect(await a.get('k', [])).toBeUndefined();
   });
 
+  it('does not store as valid a render that an invalidation of its tags straddled (Next\'s timestamp)', async () => {
+    const [a, b] = twoInstances();
+    await render(a, 'warm', 'w', ['posts', 'authors']); // the records exist before the renders below
+    const started = entryOf('v1', { tags: ['posts'] }); // the render begins: Next stamps `timestamp`
+    nextMillisecond();
+    await b.updateTags(['posts']); // lands during the render
+    await a.set('k', Promise.resolve(started));
+    expect(await a.get('k', [])).toBeUndefined();
+    expect(await b.get('k', [])).toBeUndefined();
+    // A soft invalidation during the render: the entry is stored, as stale (served once, rendered again).
+    const softly = entryOf('v2', { tags: ['authors'] });
+    nextMillisecond();
+    await b.updateTags(['authors'], { expire: 60 });
+    await a.set('k2', Promise.resolve(softly));
+    const stale = await b.get('k2', []);
+    expect(stale?.revalidate).toBe(-1);
+    expect(await text(stale)).toBe('v2');
+  });
+
   it('honours soft tags (revalidatePath) given to get', async () => {
     const [a, b] = twoInstances();
     await render(a, 'k', 'v1', [], ['_N_T_/layout', '_N_T_/posts']);
@@ -139,7 +158,8 @@ describe("createCacheHandler ('use cache')", () => {
     expect(recordKey).toBeDefined();
     await client.delete(recordKey as string);
     expect(await handler.get('k', [])).toBeUndefined();
-    // The record is created again: the next render is served.
+    // The record is created again: the next render (begun after that read) is served.
+    nextMillisecond();
     await handler.set('k', Promise.resolve(entryOf('v2', { tags: ['posts'] })));
     expect(await text(await handler.get('k', []))).toBe('v2');
   });

@@ -14,6 +14,8 @@ export interface StoredWrite<V> {
   readonly tags: readonly string[];
   /** Seconds; `0` = never expires (memcached's LRU only); `undefined` = the cache's `ttl`. */
   readonly ttl: number | undefined;
+  /** Epoch ms when the render began, if known: a tag invalidated since keeps the entry from being stored as valid. */
+  readonly computedAt?: number | undefined;
 }
 
 /**
@@ -50,7 +52,8 @@ export class EntryStore {
 
   /**
    * Stores an entry once `produce` has it (`undefined`: nothing to store); a read of the key in this
-   * process waits until then. The cache reads the tags' versions when it writes.
+   * process waits until then. The cache reads the tags' versions when it writes, and with the
+   * entry's `computedAt` stores nothing (or a stale entry) if one was invalidated during the render.
    */
   async write(cacheKey: string, produce: () => Promise<StoredWrite<Uint8Array | object> | undefined>): Promise<void> {
     let settle = (): void => {};
@@ -64,6 +67,7 @@ export class EntryStore {
       const { cache, namespace } = this.context;
       await cache.set(namespace, this.keyOf(cacheKey), entry.value as Uint8Array, {
         ...(entry.ttl === undefined ? {} : { ttl: entry.ttl }),
+        ...(entry.computedAt === undefined ? {} : { computedAt: entry.computedAt }),
         tags: entry.tags.length === 0 ? [WRITTEN_AT_TAG] : entry.tags,
       });
     } finally {

@@ -3,6 +3,7 @@ import { EntryStore } from './entry-store.js';
 import { decodeValue, encodeValue } from './incremental-value.js';
 import { invalidate, type TagDurations } from './invalidation.js';
 import { buildIdNear, checkBuildId, type IncrementalHandlerOptions, resolveHandlerContext } from './options.js';
+import { RenderStarts } from './render-starts.js';
 
 /** Next's `CacheControl` of a route: seconds; `false` = never revalidated by time. */
 export interface IncrementalCacheControl {
@@ -82,6 +83,7 @@ export function createIncrementalCacheHandler(
   context?: unknown,
 ) => IncrementalCacheHandler {
   const store = new EntryStore(resolveHandlerContext(optionsOrCache, options), 'incremental');
+  const renderStarts = new RenderStarts();
   const buildId = checkBuildId(options?.buildId);
   let scoped = false;
 
@@ -96,7 +98,12 @@ export function createIncrementalCacheHandler(
     async get(cacheKey: string, context: IncrementalCacheContext): Promise<IncrementalCacheValue | null> {
       const softTags = isFetch(context) ? [...(context.tags ?? []), ...(context.softTags ?? [])] : [];
       const read = await store.read<StoredIncremental>(cacheKey, softTags);
-      if (read === undefined) return null;
+      // Next renders, if it does, after this get returns: records the read created are older.
+      const now = Date.now();
+      if (read === undefined) {
+        renderStarts.saw(cacheKey, now);
+        return null;
+      }
       const stored = read.value;
       let value: unknown;
       try {
@@ -108,8 +115,12 @@ export function createIncrementalCacheHandler(
         );
         return null;
       }
+      const revalidate = revalidateOf(stored, value, context);
       const lastModified =
-        read.state === 'stale' ? staleModified(stored, value, context, Date.now()) : stored.lastModified;
+        read.state === 'stale' ? staleModified(stored, revalidate, context, now) : stored.lastModified;
+      // Next renders after this get: a miss, a stale entry, or one past its revalidate time.
+      if (lastModified !== stored.lastModified || (revalidate !== undefined && now >= lastModified + revalidate * 1000))
+        renderStarts.saw(cacheKey, now);
       if (lastModified === undefined) return null;
       return {
         lastModified,
@@ -131,7 +142,8 @@ export function createIncrementalCacheHandler(
         };
         // A route past `expire` is rendered again before it is served: memcached need not keep it longer.
         const ttl = typeof cacheControl?.expire === 'number' ? Math.max(1, Math.ceil(cacheControl.expire)) : undefined;
-        return { value: stored, tags, ttl };
+        // Next gives no render start here: the get that led to the render stands for it.
+        return { value: stored, tags, ttl, computedAt: renderStarts.take(cacheKey) };
       });
     }
 
@@ -143,6 +155,13 @@ export function createIncrementalCacheHandler(
   };
 }
 
+/** The entry's revalidate time in seconds, as Next judges it (a fetch's, or the route's); `undefined`: none. */
+function revalidateOf(stored: StoredIncremental, value: unknown, context: IncrementalCacheContext): number | undefined {
+  const fetchRevalidate = context.revalidate || (value as { revalidate?: number | false } | null)?.revalidate;
+  const revalidate = isFetch(context) ? fetchRevalidate : stored.cacheControl?.revalidate;
+  return typeof revalidate === 'number' && revalidate > 0 ? revalidate : undefined;
+}
+
 /**
  * The `lastModified` that makes Next see a stale-tagged value as past its revalidate time (served,
  * and rendered again in the background); `-1` (render before serving) when it has no revalidate
@@ -150,13 +169,11 @@ export function createIncrementalCacheHandler(
  */
 function staleModified(
   stored: StoredIncremental,
-  value: unknown,
+  revalidate: number | undefined,
   context: IncrementalCacheContext,
   now: number,
 ): number | undefined {
-  const fetchRevalidate = context.revalidate || (value as { revalidate?: number | false } | null)?.revalidate;
-  const revalidate = isFetch(context) ? fetchRevalidate : stored.cacheControl?.revalidate;
-  if (typeof revalidate !== 'number' || revalidate <= 0) return isFetch(context) ? undefined : -1;
+  if (revalidate === undefined) return isFetch(context) ? undefined : -1;
   const modified = Math.min(stored.lastModified, now - revalidate * 1000 - 1);
   const expire = stored.cacheControl?.expire;
   // Past `expire` Next renders before serving; keep it just inside, so that the stale page is served.

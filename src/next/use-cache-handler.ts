@@ -18,6 +18,11 @@ export interface UseCacheHandler {
   updateTags(tags: string[], durations?: TagDurations): Promise<void>;
 }
 
+/** Next's `timestamp` as `computedAt`, when it is a usable time (else: the time of the write). */
+function renderStart(timestamp: unknown): number | undefined {
+  return typeof timestamp === 'number' && Number.isFinite(timestamp) && timestamp >= 0 ? timestamp : undefined;
+}
+
 /** memcached reads an expiry over 30 days as a Unix time; the cache converts it, but a year is plenty. */
 const LONGEST_TTL = 365 * 86_400;
 
@@ -78,7 +83,8 @@ export function createCacheHandler(
           return undefined;
         }
         const ttl = entry.expire > LONGEST_TTL ? 0 : Math.max(1, Math.ceil(entry.expire));
-        return { value: encodeEntry(entry, body), tags: entry.tags, ttl };
+        // `timestamp` is when Next began the render: an invalidation since then must not be undone.
+        return { value: encodeEntry(entry, body), tags: entry.tags, ttl, computedAt: renderStart(entry.timestamp) };
       });
     },
 

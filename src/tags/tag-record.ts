@@ -80,6 +80,28 @@ export function decodeRecord(bytes: Buffer): TagRecord | undefined {
   };
 }
 
+/**
+ * @internal The version an item computed at `computedAt` (epoch ms) carries for the tag, as it reads
+ * `record` at write time, or `undefined` when an invalidation at or after `computedAt` expired it.
+ *
+ * - Nothing since `computedAt`, or a record this process created (`createdHere`: found missing, so
+ *   a creation rather than an invalidation — a new tag must not cost every first render twice):
+ *   the current version.
+ * - Only soft invalidations since, inside their window, after every hard one: a version current
+ *   just before them, so that the item reads as stale, as one written before them would.
+ * - Anything else: expired.
+ */
+export function versionAsOf(
+  record: TagRecord,
+  computedAt: number,
+  time: number,
+  createdHere: boolean,
+): string | undefined {
+  if (record.staleAt < computedAt || createdHere) return record.version;
+  const servable = record.soft && time < record.expiredAt && record.floor < computedAt;
+  return servable ? record.staleVersions[0] : undefined;
+}
+
 /** How one tag judges an item: still valid, stale (inside a soft window) since a time, or expired. */
 export type TagVerdict =
   | { readonly state: 'fresh' }

@@ -4,7 +4,7 @@ import type { CacheError } from '../errors.js';
 import type { Transport } from '../transport.js';
 import type { ItemTag, ItemTags } from './item-tags.js';
 import { type Memo, Memos } from './memos.js';
-import { judge, type TagRecord } from './tag-record.js';
+import { judge, type TagRecord, versionAsOf } from './tag-record.js';
 import type { TagRecords } from './tag-records.js';
 
 /** How an item's tags judge it (the worst of its tags'): fresh, stale since a time, or expired. */
@@ -215,14 +215,29 @@ export class TaggedReads {
   /**
    * The tags an item written now will carry: each tag's current version, read now (after the
    * caller's value was computed for `set`; before it, for `getOrSet`), and the time taken before.
+   * With `computedAt` (epoch ms, `set`'s option), a tag invalidated at or after it gives `undefined`
+   * (not to be stored as valid); a soft invalidation still inside its window gives the version
+   * before it: the item is stale.
    */
   capture(
     tags: readonly string[],
+    computedAt: number | undefined,
     deadline: number,
-    done: (error: CacheError | undefined, item: ItemTags) => void,
+    done: (error: CacheError | undefined, item: ItemTags | undefined) => void,
   ): void {
     const writtenAt = Date.now();
-    this.records.read(tags, deadline, (error, records) => done(error, itemTagsFrom(tags, records, writtenAt)));
+    this.records.read(tags, deadline, (error, records) => {
+      if (error !== undefined || computedAt === undefined) return done(error, itemTagsFrom(tags, records, writtenAt));
+      const time = Date.now();
+      const carried: ItemTag[] = [];
+      for (const name of tags) {
+        const record = records.get(name) as TagRecord;
+        const version = versionAsOf(record, computedAt, time, this.records.createdHere(record));
+        if (version === undefined) return done(undefined, undefined);
+        carried.push({ name, version });
+      }
+      done(undefined, { writtenAt, tags: carried });
+    });
   }
 
   private remember(
