@@ -117,7 +117,7 @@ describe("createCacheHandler ('use cache')", () => {
     expect(await a.get('k', [])).toBeUndefined();
   });
 
-  it('does not store as valid a render that an invalidation of its tags straddled (Next\'s timestamp)', async () => {
+  it("does not store as valid a render that an invalidation of its tags straddled (Next's timestamp)", async () => {
     const [a, b] = twoInstances();
     await render(a, 'warm', 'w', ['posts', 'authors']); // the records exist before the renders below
     const started = entryOf('v1', { tags: ['posts'] }); // the render begins: Next stamps `timestamp`
