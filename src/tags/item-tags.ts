@@ -1,3 +1,5 @@
+import { sharedVersion } from './tag-record.js';
+
 /**
  * The tag section of a stored value (codec.ts, type-byte flag {@link TAGS_FLAG}): the time the
  * value was computed and, for each of its tags, the tag's version as read *before* it was computed
@@ -70,7 +72,7 @@ export function decodeTagSection(bytes: Buffer, start: number): ItemTags | undef
   let offset = start + 14;
   for (let index = 0; index < count; index += 1) {
     if (offset + 10 > end) return undefined;
-    const version = bytes.toString('hex', offset, offset + 8);
+    const version = sharedVersion(bytes.toString('hex', offset, offset + 8));
     const nameLength = bytes.readUInt16BE(offset + 8);
     if (offset + 10 + nameLength > end) return undefined;
     tags.push({ name: bytes.toString('utf8', offset + 10, offset + 10 + nameLength), version });

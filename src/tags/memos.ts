@@ -1,8 +1,10 @@
 import type { KnownSection } from '../codec.js';
 
-/** What is remembered of an item: its tags' names, and its tag section as last read. */
+/** What is remembered of an item: its tags' names and record keys, and its tag section as last read. */
 export interface Memo {
   readonly names: readonly string[];
+  /** The record key of each name, in the same order: not looked up again on every read. */
+  readonly keys: readonly string[];
   readonly section: KnownSection | undefined;
 }
 

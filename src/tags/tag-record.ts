@@ -33,9 +33,25 @@ const RECORD_PATTERN = /^1:([0-9a-f]{16}):([hs]):(\d+):(\d+):(\d+):((?:[0-9a-f]{
 /** How many open soft invalidations a record remembers the versions of: older ones read as expired. */
 const MAX_STALE_VERSIONS = 4;
 
+/** Versions seen lately, each kept as one string: see {@link sharedVersion}. */
+const versions = new Map<string, string>();
+
+/**
+ * @internal The one string kept for `version`: an item's version and its record's, decoded from
+ * different bytes, are then the same string, and the check on every tagged read compares them by
+ * identity rather than character by character (each is decoded once per change, not per read).
+ */
+export function sharedVersion(version: string): string {
+  const shared = versions.get(version);
+  if (shared !== undefined) return shared;
+  if (versions.size >= 10_000) versions.clear();
+  versions.set(version, version);
+  return version;
+}
+
 /** @internal A version nobody has seen: 64 random bits. */
 export function newVersion(): string {
-  return randomBytes(8).toString('hex');
+  return sharedVersion(randomBytes(8).toString('hex'));
 }
 
 /** @internal The record a hard invalidation (or a creation) at `time` writes. */
@@ -71,7 +87,7 @@ export function decodeRecord(bytes: Buffer): TagRecord | undefined {
   const match = RECORD_PATTERN.exec(bytes.toString('latin1'));
   if (match === null) return undefined;
   return {
-    version: match[1] as string,
+    version: sharedVersion(match[1] as string),
     soft: match[2] === 's',
     staleAt: Number(match[3]),
     expiredAt: Number(match[4]),

@@ -87,8 +87,12 @@ class RecordsRead {
     this.remaining = tags.length;
   }
 
-  start(owner: TagRecords, deadline: number): void {
-    for (const tag of this.tags) owner.readOne(tag, deadline, this);
+  start(owner: TagRecords, deadline: number, keys: readonly string[] | undefined): void {
+    const tags = this.tags;
+    for (let index = 0; index < tags.length; index += 1) {
+      const tag = tags[index] as string;
+      owner.readOne(tag, keys === undefined ? owner.keyOf(tag) : (keys[index] as string), deadline, this);
+    }
   }
 
   /** A record, or the error that kept it from being read. */
@@ -136,19 +140,21 @@ export class TagRecords {
     return key;
   }
 
-  /** Reads the records of `tags` (sent now, or shared with reads not yet written), creating missing ones. */
-  read(tags: readonly string[], deadline: number, callback: RecordsCallback): void {
+  /**
+   * Reads the records of `tags` (sent now, or shared with reads not yet written), creating missing
+   * ones. `keys`: the tags' record keys ({@link keyOf}), when the caller kept them.
+   */
+  read(tags: readonly string[], deadline: number, callback: RecordsCallback, keys?: readonly string[]): void {
     const records = new Map<string, TagRecord>();
     if (tags.length === 0) {
       callback(undefined, records);
       return;
     }
-    new RecordsRead(tags, records, callback).start(this, deadline);
+    new RecordsRead(tags, records, callback).start(this, deadline, keys);
   }
 
-  /** @internal Reads one record for `read`, shared with the reads not yet written. */
-  readOne(tag: string, deadline: number, read: RecordsRead): void {
-    const key = this.keyOf(tag);
+  /** @internal Reads one record (at `key`) for `read`, shared with the reads not yet written. */
+  readOne(tag: string, key: string, deadline: number, read: RecordsRead): void {
     let lookup = this.lookups.get(key);
     if (lookup === undefined || lookup.epoch !== this.transport.epoch) {
       lookup = new RecordLookup(this, key, this.transport.epoch, deadline);

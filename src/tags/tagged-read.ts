@@ -68,6 +68,8 @@ export class TaggedReads {
     // Remembered by namespace and key, not generation; nothing to look up while tags are unused.
     const remembered = namespaceHash === undefined ? undefined : this.remembered.get(namespaceHash, keyHash);
     const known = union(union(declared, remembered?.names ?? NO_TAGS), readTime);
+    // Only the remembered tags (the usual case of a known item): their record keys were kept too.
+    const knownKeys = remembered !== undefined && known === remembered.names ? remembered.keys : undefined;
     let records: ReadonlyMap<string, TagRecord> = NO_RECORDS;
     let recordsError: CacheError | undefined;
     let recordsDone = known.length === 0;
@@ -109,12 +111,17 @@ export class TaggedReads {
       });
     };
     if (!recordsDone) {
-      this.records.read(known, deadline, (error, read) => {
-        recordsError = error;
-        records = read;
-        recordsDone = true;
-        settle();
-      });
+      this.records.read(
+        known,
+        deadline,
+        (error, read) => {
+          recordsError = error;
+          records = read;
+          recordsDone = true;
+          settle();
+        },
+        knownKeys,
+      );
     }
     readData(this.transport, dataKey, deadline, (error, read) => {
       dataError = error;
@@ -252,7 +259,9 @@ export class TaggedReads {
       return;
     }
     if (remembered?.section?.item === item) return; // the same section as last time
-    const memo = { names: item.tags.map((tag) => tag.name), section: knownSection(bytes, item) };
+    const names = item.tags.map((tag) => tag.name);
+    const keys = names.map((name) => this.records.keyOf(name));
+    const memo = { names, keys, section: knownSection(bytes, item) };
     this.remembered.set(namespaceHash, keyHash, memo);
   }
 }
@@ -275,7 +284,7 @@ function checkItem(
   records: ReadonlyMap<string, TagRecord>,
 ): TagCheck {
   if (item === undefined && readTime.length === 0) return FRESH_UNTAGGED;
-  const time = Date.now();
+  let time = -1; // the clock is read only when a tag changed (rarely)
   // An untagged item has no write time: any read-time tag's record judges it expired.
   const writtenAt = item === undefined ? Number.NEGATIVE_INFINITY : item.writtenAt;
   const tags = item === undefined ? NO_ITEM_TAGS : item.tags;
@@ -293,7 +302,10 @@ function checkItem(
       if (carries(tags, name)) continue; // judged by its version above
       version = undefined;
     }
-    const verdict = judge(records.get(name) as TagRecord, version, writtenAt, time);
+    const record = records.get(name) as TagRecord;
+    if (version !== undefined && version === record.version) continue; // unchanged since written
+    if (time < 0) time = Date.now();
+    const verdict = judge(record, version, writtenAt, time);
     if (verdict.state === 'expired') return { state: 'expired', staleSince: Number.NaN, item };
     if (verdict.state === 'stale' && verdict.since < staleSince) staleSince = verdict.since;
   }
@@ -315,14 +327,14 @@ function missingRecords(
   readTime: readonly string[],
   records: ReadonlyMap<string, TagRecord>,
 ): readonly string[] {
-  const missing: string[] = [];
+  let missing: string[] | undefined; // allocated only when something is missing (rarely)
   for (const tag of item === undefined ? NO_ITEM_TAGS : item.tags) {
-    if (!records.has(tag.name)) missing.push(tag.name);
+    if (!records.has(tag.name)) (missing ??= []).push(tag.name);
   }
   for (const name of readTime) {
-    if (!records.has(name) && !missing.includes(name)) missing.push(name);
+    if (!records.has(name) && missing?.includes(name) !== true) (missing ??= []).push(name);
   }
-  return missing;
+  return missing ?? NO_TAGS;
 }
 
 function union(first: readonly string[], second: readonly string[]): readonly string[] {
