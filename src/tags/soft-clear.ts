@@ -118,7 +118,10 @@ export function previousGeneration(
   const levels = state.levels;
   let remaining = 0;
   for (const token of tokens) if (mayHaveWindow(token)) remaining += 1;
-  if (remaining === 0) return done(undefined);
+  if (remaining === 0) {
+    done(undefined);
+    return;
+  }
   const previous = [...tokens];
   let opened = false;
   let clearedAt = 0;

@@ -329,10 +329,14 @@ function missingRecords(
 ): readonly string[] {
   let missing: string[] | undefined; // allocated only when something is missing (rarely)
   for (const tag of item === undefined ? NO_ITEM_TAGS : item.tags) {
-    if (!records.has(tag.name)) (missing ??= []).push(tag.name);
+    if (records.has(tag.name)) continue;
+    missing ??= [];
+    missing.push(tag.name);
   }
   for (const name of readTime) {
-    if (!records.has(name) && missing?.includes(name) !== true) (missing ??= []).push(name);
+    if (records.has(name) || missing?.includes(name) === true) continue;
+    missing ??= [];
+    missing.push(name);
   }
   return missing ?? NO_TAGS;
 }
