@@ -13,6 +13,7 @@ import { Operations } from './operations.js';
 import { type NamespacedCacheOptions, resolveOptions, type Settings } from './options.js';
 import { installRendezvousHashing } from './pool.js';
 import { Tokens } from './tokens.js';
+import { MemjsConnections } from './transport/memjs-connections.js';
 import { Transport } from './transport.js';
 
 /**
@@ -42,7 +43,11 @@ export class CacheCore {
     // A pool the cache creates spreads keys by rendezvous hashing; a client passed in keeps its own
     // mapping (useConsistentHashing() gives it ours).
     if (this.ownsClient && this.client.servers.length > 1) installRendezvousHashing(this.client);
-    this.transport = new Transport(this.client, this.settings.timeoutMs, this.settings.compressAbove);
+    this.transport = new Transport(
+      (owner) => new MemjsConnections(this.client, owner, this.ownsClient),
+      this.settings.timeoutMs,
+      this.settings.compressAbove,
+    );
     this.description = describeCache(this.settings.prefix, this.client.servers);
     // xxhash-wasm compiles asynchronously, once per process; caches made after that start ready.
     const hasher = loadedHasher();
@@ -119,7 +124,6 @@ export class CacheCore {
       )
       .then(() => {
         this.transport.close();
-        if (this.ownsClient) this.client.close();
       });
     return this.closing;
   }
