@@ -27,6 +27,18 @@ export interface MemcachedOptions {
   readonly memoryMb?: number;
   /** Worker threads (`-t`). @default 2 */
   readonly threads?: number;
+  /** Speak only the binary protocol (`-B binary`). */
+  readonly binaryOnly?: boolean;
+  /** Serve TLS (`-Z`) with this certificate and key (files); `caFile` and `verifyMode` for mutual TLS. */
+  readonly tls?: {
+    readonly cert: string;
+    readonly key: string;
+    readonly caFile?: string;
+    /** memcached's `ssl_verify_mode`: 0 none, 1 request, 2 require, 3 once. */
+    readonly verifyMode?: number;
+  };
+  /** With `tls`: also listen without TLS on this port (`-l notls:…`). */
+  readonly plainPort?: number;
 }
 
 /** A running memcached child process. */
@@ -70,8 +82,17 @@ export async function freePort(): Promise<number> {
 }
 
 function memcachedArgs(port: number, options: MemcachedOptions): string[] {
-  const args = ['-l', HOST, '-p', String(port), '-U', '0', '-m', String(options.memoryMb ?? 64)];
+  const args = ['-l', `${HOST}:${port}`, '-U', '0', '-m', String(options.memoryMb ?? 64)];
   args.push('-t', String(options.threads ?? 2));
+  if (options.binaryOnly) args.push('-B', 'binary');
+  const tls = options.tls;
+  if (tls !== undefined) {
+    const settings = [`ssl_chain_cert=${tls.cert}`, `ssl_key=${tls.key}`];
+    if (tls.caFile !== undefined) settings.push(`ssl_ca_cert=${tls.caFile}`);
+    if (tls.verifyMode !== undefined) settings.push(`ssl_verify_mode=${tls.verifyMode}`);
+    args.push('-Z', '-o', settings.join(','));
+    if (options.plainPort !== undefined) args.push('-l', `notls:${HOST}:${options.plainPort}`);
+  }
   // memcached refuses to run as root unless told which user to be.
   if (process.getuid?.() === 0) args.push('-u', 'root');
   return args;

@@ -1,6 +1,6 @@
 import { compressValue } from './compression.js';
 import { CacheError } from './errors.js';
-import { Opcode } from './protocol.js';
+import { Opcode, Status } from './protocol.js';
 import { now } from './transport/clock.js';
 import type { ConnectionOwner, Pipeline } from './transport/pipeline.js';
 import { EMPTY, type ReplyCallback, Request } from './transport/request.js';
@@ -18,6 +18,8 @@ export interface Connections {
   /** The connection `key` goes to, or `null` when no server is available. */
   connectionFor(key: string): Pipeline | null;
   all(): Iterable<Pipeline>;
+  /** Whether a delete can carry a CAS and an add's reply carries one (not on text). */
+  readonly casOnWrite: boolean;
   /** The next request's sequence number (its opaque). */
   nextSeq(): number;
   /** Ends the connections; called once nothing is in flight. */
@@ -71,9 +73,14 @@ export class Transport implements ConnectionOwner {
     this.read(key, deadline, callback, true);
   }
 
+  /** Reads `key` with its CAS (the callback's `cas`). */
+  getWithCas(key: string, deadline: number, callback: ReplyCallback): void {
+    this.read(key, deadline, callback, true, true);
+  }
+
   /** @internal {@link get}, saying whether a failed connection may be retried. */
-  read(key: string, deadline: number, callback: ReplyCallback, retry: boolean): void {
-    this.send(Opcode.Get, key, undefined, 0, deadline, callback, retry);
+  read(key: string, deadline: number, callback: ReplyCallback, retry: boolean, withCas = false): void {
+    this.send(Opcode.Get, key, undefined, 0, deadline, callback, retry, 0n, withCas);
   }
 
   /**
@@ -81,7 +88,23 @@ export class Transport implements ConnectionOwner {
    * With `cas`, only the item with that CAS is deleted ({@link Status.Exists} when it changed).
    */
   delete(key: string, deadline: number, callback: ReplyCallback, cas = 0n): void {
+    if (cas !== 0n && !this.connections.casOnWrite) {
+      this.compareAndDelete(key, deadline, callback, cas);
+      return;
+    }
     this.send(Opcode.Delete, key, undefined, 0, deadline, callback, false, cas);
+  }
+
+  /**
+   * The text protocol has no delete by CAS: read the CAS, delete if it is `cas`. Between the two, the
+   * item could change hands only if it expired in that instant (a lock is renewed long before).
+   */
+  private compareAndDelete(key: string, deadline: number, callback: ReplyCallback, cas: bigint): void {
+    this.getWithCas(key, deadline, (error, status, _, current) => {
+      if (error !== undefined || status !== Status.Ok) callback(error, status, EMPTY, 0n);
+      else if (current !== cas) callback(undefined, Status.Exists, EMPTY, 0n);
+      else this.send(Opcode.Delete, key, undefined, 0, deadline, callback, false);
+    });
   }
 
   /**
@@ -99,12 +122,28 @@ export class Transport implements ConnectionOwner {
     cas = 0n,
   ): void {
     const stored = value.length > this.compressAbove ? compressValue(value, this.compressAbove) : value;
+    if (opcode === Opcode.Add && !this.connections.casOnWrite) {
+      // The text protocol's add says nothing of the item's CAS: read it (the lock's release needs it).
+      this.send(
+        opcode,
+        key,
+        stored,
+        expiry,
+        deadline,
+        (error, status) => {
+          if (error !== undefined || status !== Status.Ok) callback(error, status, EMPTY, 0n);
+          else this.getWithCas(key, deadline, (_, __, ___, added) => callback(undefined, Status.Ok, EMPTY, added));
+        },
+        false,
+      );
+      return;
+    }
     this.send(opcode, key, stored, expiry, deadline, callback, false, cas);
   }
 
   /** {@link ConnectionOwner.retry}: the read once more, on a new connection. */
   retry(request: Request): void {
-    this.read(request.key, request.deadline, request.handOver(), false);
+    this.read(request.key, request.deadline, request.handOver(), false, request.withCas);
   }
 
   /** Resolves once every request sent so far has settled (replies or deadlines). */
@@ -139,6 +178,7 @@ export class Transport implements ConnectionOwner {
     callback: ReplyCallback,
     retry: boolean,
     cas = 0n,
+    withCas = false,
   ): void {
     const connection = this.closed ? null : this.connections.connectionFor(key);
     if (connection === null) {
@@ -148,7 +188,18 @@ export class Transport implements ConnectionOwner {
       process.nextTick(callback, error, -1, EMPTY, 0n);
       return;
     }
-    const request = new Request(this.connections.nextSeq(), opcode, key, value, expiry, deadline, callback, retry, cas);
+    const request = new Request(
+      this.connections.nextSeq(),
+      opcode,
+      key,
+      value,
+      expiry,
+      deadline,
+      callback,
+      retry,
+      cas,
+      withCas,
+    );
     if (connection.enqueue(request)) {
       this.write([connection]);
     } else {

@@ -127,7 +127,7 @@ export class MemjsConnection extends Pipeline implements WireUser {
       buffer.readUInt16BE(offset + 6),
       valueStart < end ? buffer.subarray(valueStart, end) : EMPTY,
       // Only the fleet lock's requests use a CAS (an add, a conditional set): no BigInt for the rest.
-      opcode === Opcode.Add || request.cas !== 0n ? buffer.readBigUInt64BE(offset + 16) : 0n,
+      opcode === Opcode.Add || request.cas !== 0n || request.withCas ? buffer.readBigUInt64BE(offset + 16) : 0n,
     );
     return true;
   }

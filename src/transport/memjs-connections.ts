@@ -17,6 +17,7 @@ const MAX_SEQ = 0x7fff_ffff;
  */
 export class MemjsConnections implements Connections {
   readonly protocol = 'binary';
+  readonly casOnWrite = true;
   private readonly connections = new Map<MemjsServer, MemjsConnection>();
   private lastServer: MemjsServer | undefined;
   private lastConnection: MemjsConnection | undefined;
