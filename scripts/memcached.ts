@@ -47,6 +47,8 @@ export interface MemcachedServer {
   readonly port: number;
   /** `host:port`, as memjs and the cache take it. */
   readonly servers: string;
+  /** `host:port` without TLS: {@link servers}, or the `plainPort` listener of a TLS server. */
+  readonly plainServers: string;
   /** Freezes the process (SIGSTOP) and resolves once every thread has stopped. */
   pause(): Promise<void>;
   /** Resumes a paused process (SIGCONT). */
@@ -184,6 +186,7 @@ export async function startMemcached(options: MemcachedOptions = {}): Promise<Me
     host: HOST,
     port,
     servers: `${HOST}:${port}`,
+    plainServers: `${HOST}:${options.tls !== undefined && options.plainPort !== undefined ? options.plainPort : port}`,
     async pause() {
       child.kill('SIGSTOP');
       paused = true;

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type FleetWorker, startFleet } from '../scripts/fleet/fleet.js';
 import type { CallResult } from '../scripts/fleet/protocol.js';
 import { makeCache, randomPrefix, servers } from './support/cache.js';
+import { protocolOptions } from './support/protocol.js';
 
 const fleets: { stop(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -10,7 +11,7 @@ afterEach(async () => {
 });
 
 async function fleetOf(size: number, prefix: string, options = {}): Promise<readonly FleetWorker[]> {
-  const fleet = await startFleet(size, servers, prefix, options);
+  const fleet = await startFleet(size, servers, prefix, { ...protocolOptions(), ...options });
   fleets.push(fleet);
   return fleet.workers;
 }

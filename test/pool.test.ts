@@ -7,6 +7,7 @@ import { NamespacedCache, useConsistentHashing } from '../src/index.js';
 import { encodePath, KeySpace } from '../src/keys.js';
 import { rendezvousHashing } from '../src/pool.js';
 import { errorLog, randomPrefix, rawClient } from './support/cache.js';
+import { protocolOptions } from './support/protocol.js';
 import { privateMemcached } from './support/servers.js';
 
 /** memjs' own mapping, for comparison (memjs/lib/memjs/utils.js hashCode, then % n). */
@@ -77,7 +78,13 @@ describe('a pool of memcached servers', () => {
     const mapping = rendezvousHashing(ids);
     const prefix = randomPrefix();
     const log = errorLog();
-    const cache = new NamespacedCache({ servers: ids, prefix, timeout: 0.3, onError: log.onError });
+    const cache = new NamespacedCache({
+      ...protocolOptions(),
+      servers: ids,
+      prefix,
+      timeout: 0.3,
+      onError: log.onError,
+    });
     // Its token must survive the kill of server 2, or the whole namespace goes with it.
     const namespace = await namespaceStayingOn(prefix, (tokenKey) => mapping(tokenKey) !== 2);
     const keys = Array.from({ length: 90 }, (_, index) => `key-${index}`);
@@ -124,9 +131,9 @@ describe('a pool of memcached servers', () => {
     const namespace = await namespaceStayingOn(prefix, (tokenKey) => three(tokenKey) === four(tokenKey));
     const keys = Array.from({ length: 2000 }, (_, index) => `key-${index}`);
 
-    const before = new NamespacedCache({ servers: ids.slice(0, 3), prefix });
+    const before = new NamespacedCache({ ...protocolOptions(), servers: ids.slice(0, 3), prefix });
     expect(await before.setMulti(namespace, Object.fromEntries(keys.map((key) => [key, key])))).toBe(true);
-    const after = new NamespacedCache({ servers: ids, prefix });
+    const after = new NamespacedCache({ ...protocolOptions(), servers: ids, prefix });
     const stillFound = (await after.getMulti(namespace, keys)).size;
     const moved = 1 - stillFound / keys.length;
     expect(moved).toBeGreaterThan(0.15);
