@@ -122,8 +122,10 @@ export class Transport implements ConnectionOwner {
     cas = 0n,
   ): void {
     const stored = value.length > this.compressAbove ? compressValue(value, this.compressAbove) : value;
-    if (opcode === Opcode.Add && !this.connections.casOnWrite) {
-      // The text protocol's add says nothing of the item's CAS: read it (the lock's release needs it).
+    if ((opcode === Opcode.Add || cas !== 0n) && !this.connections.casOnWrite) {
+      // The text protocol's add and cas say nothing of the item's new CAS: read it (the fleet lock's
+      // renewal and release need it). Nobody else can have changed the item in between: a lock is
+      // only written by its holder, and an add by nobody once it exists.
       this.send(
         opcode,
         key,
@@ -135,6 +137,7 @@ export class Transport implements ConnectionOwner {
           else this.getWithCas(key, deadline, (_, __, ___, added) => callback(undefined, Status.Ok, EMPTY, added));
         },
         false,
+        cas,
       );
       return;
     }

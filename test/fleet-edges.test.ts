@@ -2,7 +2,7 @@ import memjs from 'memjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NamespacedCache } from '../src/index.js';
 import { Opcode } from '../src/protocol.js';
-import { errorLog, makeCache, randomPrefix, rawClient, servers } from './support/cache.js';
+import { errorLog, makeCache, memcachedServers, randomPrefix, rawClient } from './support/cache.js';
 import { heldLoad } from './support/contention.js';
 import { protocolOptions } from './support/protocol.js';
 import { FaultProxy } from './support/proxy.js';
@@ -167,7 +167,7 @@ describe('limits and failures', () => {
 
 describe('after close()', () => {
   it('a background refresh whose lock is won after close() releases it and starts nothing', async () => {
-    const [host, port] = servers.split(':') as [string, string];
+    const [host, port] = memcachedServers.split(':') as [string, string];
     const proxy = await FaultProxy.start({ host, port: Number(port) });
     const client = memjs.Client.create(proxy.servers, { timeout: 10, retries: 1, logger: { log() {} } });
     const cache = new NamespacedCache({ client, prefix: randomPrefix() });

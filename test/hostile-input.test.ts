@@ -103,7 +103,7 @@ describe('close() and calls in flight', () => {
     // A fresh copy of the library: xxhash-wasm has not been compiled in it yet.
     const fresh = (await import('../src/index.js')) as typeof import('../src/index.js');
     const prefix = randomPrefix();
-    const cache = new fresh.NamespacedCache({ servers, prefix });
+    const cache = new fresh.NamespacedCache({ ...protocolOptions(), servers, prefix });
     const setting = cache.set('ns', 'k', 'v');
     const reading = cache.get('ns', 'other');
     await cache.close();

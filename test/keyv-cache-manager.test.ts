@@ -3,6 +3,7 @@ import Keyv from 'keyv';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NamespacedKeyvStore } from '../src/keyv/index.js';
 import { makeCache, randomPrefix, rawClient, servers } from './support/cache.js';
+import { protocolOptions } from './support/protocol.js';
 
 const managers: { disconnect(): Promise<unknown> }[] = [];
 afterEach(async () => {
@@ -11,7 +12,7 @@ afterEach(async () => {
 
 /** A cache-manager 7 cache for one application, as its README builds one: a Keyv store per app. */
 function app(namespace: string, prefix: string) {
-  const store = new NamespacedKeyvStore({ servers, prefix });
+  const store = new NamespacedKeyvStore({ ...protocolOptions(), servers, prefix });
   const manager = createCache({ stores: [new Keyv({ store, namespace })] });
   managers.push(manager);
   return manager;
