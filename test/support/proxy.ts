@@ -1,6 +1,9 @@
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { afterEach } from 'vitest';
+import { protocol, tlsFiles } from './protocol.js';
 
 const HOST = '127.0.0.1';
 const HEADER_LENGTH = 24;
@@ -62,14 +65,26 @@ export class FaultProxy {
   }
 
   /** Starts a proxy to `target` (`host:port`) on a free port. */
-  static async start(target: { readonly host: string; readonly port: number }): Promise<FaultProxy> {
-    const server = createServer();
+  static async start(target: {
+    readonly host: string;
+    readonly port: number;
+    readonly plainServers?: string;
+  }): Promise<FaultProxy> {
+    // Under the tls protocol the proxy is the TLS end (the test certificate) and speaks plain TCP to
+    // memcached's plain listener: faults still hit whole replies, inside TLS records.
+    const tlsEnd = protocol === 'tls' && tlsFiles !== undefined && target.plainServers !== undefined;
+    const server = tlsEnd
+      ? createTlsServer({ cert: readFileSync(tlsFiles?.cert as string), key: readFileSync(tlsFiles?.key as string) })
+      : createServer();
+    const upstream = tlsEnd
+      ? { host: target.host, port: Number((target.plainServers as string).split(':')[1]) }
+      : { host: target.host, port: target.port };
     server.listen(0, HOST);
     await once(server, 'listening');
     const address = server.address();
     if (address === null || typeof address === 'string') throw new Error('proxy has no port');
     const proxy = new FaultProxy(server, address.port);
-    server.on('connection', (client) => proxy.accept(client, target));
+    server.on(tlsEnd ? 'secureConnection' : 'connection', (client: Socket) => proxy.accept(client, upstream));
     running.add(proxy);
     return proxy;
   }
@@ -87,7 +102,9 @@ export class FaultProxy {
   /** Resets (RST) every open connection. */
   resetConnections(): void {
     for (const pair of this.pairs) {
-      pair.client.resetAndDestroy();
+      // A TLS socket's handle cannot send a reset: it is closed without TLS's close_notify instead.
+      if (protocol === 'tls') pair.client.destroy();
+      else pair.client.resetAndDestroy();
       pair.upstream.destroy();
     }
   }
