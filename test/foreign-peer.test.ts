@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CacheError, NamespacedCache } from '../src/index.js';
 import { errorLog, randomPrefix } from './support/cache.js';
-import { protocolOptions } from './support/protocol.js';
+import { plainProtocolOptions } from './support/protocol.js';
 
 const peers: Server[] = [];
 const sockets = new Set<Socket>();
@@ -42,7 +42,7 @@ function answerWithOpcode(opcode: number): (chunk: Buffer) => Buffer {
 async function expectNothingAcknowledged(servers: string): Promise<void> {
   const log = errorLog();
   const cache = new NamespacedCache({
-    ...protocolOptions(),
+    ...plainProtocolOptions(), // the scripted peer speaks plain TCP
     servers,
     prefix: randomPrefix(),
     timeout: 0.5,

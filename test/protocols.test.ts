@@ -15,7 +15,7 @@ async function spokenProtocol(cache: NamespacedCache, prefix: string): Promise<s
 
 describe('choosing the protocol', () => {
   it('speaks meta by default to memcached 1.6, detected once per connection, never per call', async () => {
-    const server = await privateMemcached();
+    const server = await privateMemcached({ tls: undefined });
     const prefix = randomPrefix();
     const cache = new NamespacedCache({ servers: server.servers, prefix });
     expect(await spokenProtocol(cache, prefix)).toBe('meta');
@@ -36,7 +36,7 @@ describe('choosing the protocol', () => {
   });
 
   it('falls back to binary, per connection, on a server that speaks only binary (memcached -B binary)', async () => {
-    const server = await privateMemcached({ binaryOnly: true });
+    const server = await privateMemcached({ binaryOnly: true, tls: undefined });
     const prefix = randomPrefix();
     const log = errorLog();
     const cache = new NamespacedCache({ servers: server.servers, prefix, onError: log.onError });
@@ -55,7 +55,7 @@ describe('choosing the protocol', () => {
   });
 
   it("refuses protocol: 'meta' on a binary-only server with a coded error instead of guessing", async () => {
-    const server = await privateMemcached({ binaryOnly: true });
+    const server = await privateMemcached({ binaryOnly: true, tls: undefined });
     const cache = new NamespacedCache({
       servers: server.servers,
       protocol: 'meta',
@@ -67,7 +67,7 @@ describe('choosing the protocol', () => {
   });
 
   it("speaks binary through memjs with protocol: 'binary', a client passed in, or SASL credentials", async () => {
-    const server = await privateMemcached();
+    const server = await privateMemcached({ tls: undefined });
     for (const options of [
       { servers: server.servers, protocol: 'binary' as const },
       { client: rawClient(server.servers) },
@@ -84,7 +84,7 @@ describe('choosing the protocol', () => {
   });
 
   it('reads and clears across protocols on one memcached: the same keys and bytes everywhere (rolling upgrades)', async () => {
-    const server = await privateMemcached();
+    const server = await privateMemcached({ tls: undefined });
     const prefix = randomPrefix();
     const meta = new NamespacedCache({ servers: server.servers, prefix });
     const text = new NamespacedCache({ servers: server.servers, prefix, protocol: 'text' });

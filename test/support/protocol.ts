@@ -25,3 +25,11 @@ export function protocolOptions(): Pick<NamespacedCacheOptions, 'protocol' | 'tl
 export function describedProtocol(): { protocol: 'meta' | 'text' | 'binary'; tls: boolean } {
   return { protocol: protocol === 'tls' ? 'meta' : protocol, tls: protocol === 'tls' };
 }
+
+/**
+ * {@link protocolOptions} for a test that also reads its servers with memjs, which has no TLS: under
+ * tls it runs on plain meta (its servers start without TLS), under the others as they are.
+ */
+export function plainProtocolOptions(): Pick<NamespacedCacheOptions, 'protocol' | 'tls'> {
+  return protocol === 'tls' ? {} : protocolOptions();
+}
