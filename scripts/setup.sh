@@ -21,3 +21,15 @@ if [ -z "${MEMCACHED_SERVERS:-}" ] && ! command -v memcached >/dev/null 2>&1; th
     exit 1
   fi
 fi
+
+# twemproxy carries the text-protocol tests (test/twemproxy.test.ts, npm run test:protocols).
+if ! command -v nutcracker >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "[setup] installing twemproxy (apt-get install -y nutcracker)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nutcracker >/dev/null
+  else
+    echo "[setup] twemproxy is not installed: sudo apt-get install -y nutcracker (brew install twemproxy)" >&2
+    exit 1
+  fi
+fi
