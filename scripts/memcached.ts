@@ -112,17 +112,17 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-/** Resolves once something accepts TCP connections on the port. */
-async function waitUntilListening(port: number, child: ChildProcess): Promise<void> {
+/** Resolves once something accepts TCP connections on the port (`name`: the child, for errors). */
+export async function waitUntilListening(port: number, child: ChildProcess, name = 'memcached'): Promise<void> {
   const deadline = Date.now() + 10_000;
   let exited = false;
   child.once('exit', () => {
     exited = true;
   });
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
-    if (exited) throw new Error(`memcached exited before listening on ${HOST}:${port}`);
+    if (exited) throw new Error(`${name} exited before listening on ${HOST}:${port}`);
     if (await accepts(port)) return;
-    if (Date.now() > deadline) throw new Error(`memcached did not listen on ${HOST}:${port} within 10 s`);
+    if (Date.now() > deadline) throw new Error(`${name} did not listen on ${HOST}:${port} within 10 s`);
     // No event tells when a child process starts listening: poll with backoff.
     await new Promise((resolve) => setTimeout(resolve, delay));
   }

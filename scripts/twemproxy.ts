@@ -5,10 +5,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './memcached.js';
+import { freePort, waitUntilListening } from './memcached.js';
 
 const HOST = '127.0.0.1';
 
@@ -17,17 +16,6 @@ export interface Twemproxy {
   /** `host:port` of the proxy. */
   readonly servers: string;
   stop(): Promise<void>;
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, HOST);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** Starts nutcracker in front of `backends` (`host:port` each); resolves once it accepts connections. */
@@ -58,13 +46,7 @@ export async function startTwemproxy(backends: readonly string[]): Promise<Twemp
       stdio: 'ignore',
     },
   );
-  const deadline = Date.now() + 10_000;
-  for (let delay = 5; !(await accepts(port)); delay = Math.min(delay * 2, 100)) {
-    if (child.exitCode !== null) throw new Error('nutcracker exited before listening');
-    if (Date.now() > deadline) throw new Error('nutcracker did not listen within 10 s');
-    // No event tells when a child process starts listening: poll with backoff.
-    await new Promise((resolve) => setTimeout(resolve, delay));
-  }
+  await waitUntilListening(port, child, 'nutcracker');
   return {
     servers: `${HOST}:${port}`,
     async stop() {

@@ -74,6 +74,24 @@ export function casAt(buffer: Buffer, start: number, stop: number): bigint {
   return BigInt(buffer.toString('latin1', start, stop));
 }
 
+/** A reply line longer than this without its end is not memcached's. */
+const MAX_LINE = 1024;
+
+/**
+ * The end (the `\r`) of the reply line of a text-framed protocol starting at `offset`, or
+ * {@link INCOMPLETE} while it has not all arrived, or {@link INVALID} when it cannot be a reply line.
+ */
+export function replyLine(buffer: Buffer, offset: number, end: number, reply: Reply, protocol: string): number {
+  const stop = lineEnd(buffer, offset, end);
+  if (stop === -1) {
+    reply.need = 0;
+    return end - offset > MAX_LINE ? invalid(reply, 'a reply line without an end') : INCOMPLETE;
+  }
+  if (stop === -2 || stop - offset < 2)
+    return invalid(reply, `not a ${protocol} reply: ${excerpt(buffer, offset, end)}`);
+  return stop;
+}
+
 /** Fills `reply` for a reply without a value; returns `next`. */
 export function answered(reply: Reply, status: number, next: number, cas = 0n): number {
   reply.status = status;

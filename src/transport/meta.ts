@@ -7,16 +7,14 @@ import {
   excerpt,
   INCOMPLETE,
   invalid,
-  lineEnd,
   lineFramed,
   type Reply,
+  replyLine,
 } from './codec.js';
 import type { Request } from './request.js';
 import { serverErrorStatus } from './server-error.js';
 
 const SPACE = 32;
-/** A reply line longer than this without its end is not memcached's. */
-const MAX_LINE = 1024;
 
 function code(buffer: Buffer, offset: number): number {
   return ((buffer[offset] as number) << 8) | (buffer[offset + 1] as number);
@@ -85,12 +83,8 @@ export const metaCodec: Codec = {
   casOnWrite: true,
   ...lineFramed(header),
   parse(buffer, offset, end, request, reply) {
-    const stop = lineEnd(buffer, offset, end);
-    if (stop === -1) {
-      reply.need = 0;
-      return end - offset > MAX_LINE ? invalid(reply, 'a reply line without an end') : INCOMPLETE;
-    }
-    if (stop === -2 || stop - offset < 2) return invalid(reply, `not a meta reply: ${excerpt(buffer, offset, end)}`);
+    const stop = replyLine(buffer, offset, end, reply, 'meta');
+    if (stop < 0) return stop;
     const kind = code(buffer, offset);
     const next = stop + 2;
     const isGet = request.opcode === Opcode.Get;

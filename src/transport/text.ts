@@ -1,10 +1,19 @@
 import { Opcode, Status } from '../protocol.js';
-import { answered, type Codec, casAt, decimalAt, excerpt, INCOMPLETE, invalid, lineEnd, lineFramed } from './codec.js';
+import {
+  answered,
+  type Codec,
+  casAt,
+  decimalAt,
+  excerpt,
+  INCOMPLETE,
+  invalid,
+  lineFramed,
+  replyLine,
+} from './codec.js';
 import type { Request } from './request.js';
 import { serverErrorStatus } from './server-error.js';
 
 const SPACE = 32;
-const MAX_LINE = 1024;
 const END = Buffer.from('END\r\n');
 
 /** The header line of a request, without its value. Flags 0: the value carries its own header. */
@@ -51,12 +60,8 @@ export const textCodec: Codec = {
   casOnWrite: false,
   ...lineFramed(header),
   parse(buffer, offset, end, request, reply) {
-    const stop = lineEnd(buffer, offset, end);
-    if (stop === -1) {
-      reply.need = 0;
-      return end - offset > MAX_LINE ? invalid(reply, 'a reply line without an end') : INCOMPLETE;
-    }
-    if (stop === -2) return invalid(reply, `not a text reply: ${excerpt(buffer, offset, end)}`);
+    const stop = replyLine(buffer, offset, end, reply, 'text');
+    if (stop < 0) return stop;
     const next = stop + 2;
     if (request.opcode === Opcode.Get && buffer.toString('latin1', offset, offset + 6) === 'VALUE ') {
       // VALUE <key> <flags> <bytes> [<cas>]
