@@ -29,8 +29,10 @@ export type {
   GetOrSetOptions,
   MemjsClientLike,
   NamespacedCacheOptions,
+  Protocol,
   ServersOption,
   SetOptions,
+  TlsOptions,
 } from './options.js';
 export { useConsistentHashing } from './pool.js';
 export type { Loader, LoaderContext } from './read-through/loader.js';
