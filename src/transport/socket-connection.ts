@@ -92,6 +92,12 @@ export class SocketConnection extends Pipeline {
     return this.codec?.name ?? this.fallback?.name ?? (speech === 'auto' ? 'meta' : speech.name);
   }
 
+  override enqueue(request: Request): boolean {
+    const early = super.enqueue(request);
+    // Over TLS every write is a record to seal and a syscall: one write per tick is cheaper there.
+    return early && this.endpoint.tls === undefined;
+  }
+
   override flush(time: number): void {
     this.dirty = false;
     if (this.queue.length === 0) return;
