@@ -130,4 +130,43 @@ describe('choosing the protocol', () => {
     await cache.close();
     peer.close();
   });
+
+  it.each([
+    [
+      'meta',
+      "a reply carrying another request's opaque",
+      (line: string) => line.replace(/O(\d+)/, (_, seq) => `O${Number(seq) + 1}`),
+    ],
+    ['text', 'a value for another key', (line: string) => line.replace(/^VALUE \S+/, 'VALUE another-key')],
+  ] as const)('%s: takes %s for a protocol error, never an answer', async (protocol, _what, corrupt) => {
+    const server = await privateMemcached({ tls: undefined });
+    let done = false;
+    const peer = createServer((client: Socket) => {
+      const upstream = new Socket().connect(server.port, server.host);
+      client.on('data', (chunk) => upstream.write(chunk));
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+      // Corrupts the first value reply that comes through, on whichever connection.
+      upstream.on('data', (chunk: Buffer) => {
+        const text = chunk.toString('latin1');
+        const corrupted = done || !/^(VA |VALUE )/m.test(text) ? text : corrupt(text);
+        if (corrupted !== text) done = true;
+        client.write(Buffer.from(corrupted, 'latin1'));
+      });
+    });
+    peer.listen(0, '127.0.0.1');
+    await once(peer, 'listening');
+    const { port } = peer.address() as { port: number };
+    const prefix = randomPrefix();
+    const writer = new NamespacedCache({ servers: server.servers, prefix });
+    expect(await writer.set('n', 'k', 'v')).toBe(true);
+    const log = errorLog();
+    const cache = new NamespacedCache({ servers: `127.0.0.1:${port}`, protocol, prefix, onError: log.onError });
+    expect(await cache.get('n', 'k')).toBeUndefined();
+    expect(log.errors.map((error) => error.code)).toContain('E_PROTOCOL');
+    // The connection was reset; the next read is served.
+    expect(await cache.get('n', 'k')).toBe('v');
+    await Promise.all([cache.close(), writer.close()]);
+    peer.close();
+  });
 });
