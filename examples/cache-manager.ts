@@ -8,13 +8,16 @@ import Keyv from 'keyv';
 import { NamespacedKeyvStore } from 'memjs-namespaces/keyv';
 
 export async function cacheManager(servers: string): Promise<void> {
-  // One store per Keyv: Keyv tells its store its namespace.
-  const shop = createCache({
-    stores: [new Keyv({ store: new NamespacedKeyvStore({ servers, prefix: 'demo-cm' }), namespace: 'shop' })],
-  });
-  const blog = createCache({
-    stores: [new Keyv({ store: new NamespacedKeyvStore({ servers, prefix: 'demo-cm' }), namespace: 'blog' })],
-  });
+  // One store per Keyv: Keyv tells its store its namespace. throwOnErrors: an invalidation
+  // (del, clear) that memcached did not acknowledge rejects instead of resolving true.
+  const app = (namespace: string) =>
+    createCache({
+      stores: [
+        new Keyv({ store: new NamespacedKeyvStore({ servers, prefix: 'demo-cm' }), namespace, throwOnErrors: true }),
+      ],
+    });
+  const shop = app('shop');
+  const blog = app('blog');
   const show = async (label: string): Promise<void> => {
     console.log(`  ${label}`);
     console.log(`    shop: ${JSON.stringify(await shop.mget(['guitar', 'piano']))}`);

@@ -13,9 +13,9 @@
  * - `E_TOKEN`: the namespace's generation token could not be resolved.
  * - `E_LOADER`: a `getOrSet` loader failed where nobody could be told by a rejection (a background
  *   refresh), or a stale value was served instead (`staleIfError`); the loader's error is the `cause`.
- * - `E_LOCK_EXPIRED`: the reason a loader's `signal` aborts when its fleet lock was lost (evicted,
- *   deleted, or not renewed for `lockTtl`; others may
- *   be loading too by then).
+ * - `E_LOCK_EXPIRED`: told to `onError` when a loader's fleet lock was lost (evicted, deleted, or
+ *   not renewed for `lockTtl`) or released because the loader ran past `lockWait`: the load goes on
+ *   and its callers get its value, but others may be loading too.
  * - `E_CLOSED`: the cache was closed.
  */
 export type CacheErrorCode =

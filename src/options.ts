@@ -185,11 +185,15 @@ export interface GetOrSetOptions extends FreshnessOptions {
   /**
    * Seconds the lock lives in memcached unless renewed (whole seconds, rounded up): how long a dead
    * holder can hold the others back before one of them takes over. A live holder renews it every
-   * half `lockTtl` while its loader runs, however slow; if the lock is lost all the same (evicted,
-   * deleted, not renewed for `lockTtl`), the loader's `signal` aborts and another caller may load too.
+   * half `lockTtl` while its loader runs, for `lockWait` at most (then releases it). A lost lock
+   * (evicted, deleted, not renewed for `lockTtl`) fails nothing: the load goes on, `onError` hears
+   * `E_LOCK_EXPIRED`, and another caller may load too.
    */
   readonly lockTtl?: number;
-  /** Seconds a caller waits for another's load (polling memcached) before it loads itself. */
+  /**
+   * Seconds a caller waits for another's load (polling memcached) before it loads itself; also the
+   * longest a holder keeps its lock while its loader runs.
+   */
   readonly lockWait?: number;
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { brotliCompressSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { COMPRESSED, compressValue, decompressValue } from '../src/compression.js';
+import { COMPRESSED, compressValue, decompressValue, MAX_INFLATED_LENGTH } from '../src/compression.js';
 import { NamespacedCache } from '../src/index.js';
 import { Opcode } from '../src/protocol.js';
 import { errorLog, makeCache, randomPrefix, rawClient } from './support/cache.js';
@@ -80,5 +81,33 @@ describe('compression', () => {
     expect(make({ threshold: '1k' })).toThrow(/`compression.threshold` to be a whole number of bytes/);
     expect(make({ threshold: -1 })).toThrow(RangeError);
     expect(make({ threshold: 1.5 })).toThrow(RangeError);
+  });
+});
+
+describe('what a compressed value may inflate to', () => {
+  it('is bounded by what this cache compresses: a value that inflates past it reads as a miss', async () => {
+    const { client, prefix, cache, stored } = spiedCache({ threshold: 10 });
+    await cache.set('product', 'bomb', 'small');
+    const [set] = stored();
+    // 20 MiB of one byte, compressed: a few KB that a cache never wrote (it compresses 8 MiB at most).
+    const bomb = brotliCompressSync(Buffer.alloc(20 * 1024 * 1024, 0x61));
+    expect(bomb.length).toBeLessThan(100_000);
+    await client.set(set?.key as string, Buffer.concat([Buffer.from([0xf5, 1, 1 | COMPRESSED]), bomb]), {
+      expires: 60,
+    });
+    const log = errorLog();
+    const reader = makeCache({ prefix, onError: log.onError });
+    expect(await reader.get('product', 'bomb')).toBeUndefined();
+    expect(log.errors.map((error) => error.code)).toEqual(['E_CORRUPT_VALUE']);
+    await cache.close();
+  });
+
+  it('a payload over that bound is stored uncompressed, so every value written reads back', () => {
+    const large = Buffer.concat([Buffer.from([0xf5, 1, 1]), Buffer.alloc(MAX_INFLATED_LENGTH + 1, 0x61)]);
+    expect(compressValue(large, 16_384) === large).toBe(true);
+    const largest = Buffer.concat([Buffer.from([0xf5, 1, 1]), Buffer.alloc(MAX_INFLATED_LENGTH, 0x61)]);
+    const compressed = Buffer.from(compressValue(largest, 16_384));
+    expect(compressed.length).toBeLessThan(10_000);
+    expect(decompressValue(compressed)?.equals(largest)).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import { createCache } from 'cache-manager';
 import Keyv from 'keyv';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../scripts/memcached.js';
 import { NamespacedKeyvStore } from '../src/keyv/index.js';
 import { makeCache, randomPrefix, rawClient, servers } from './support/cache.js';
 import { protocolOptions } from './support/protocol.js';
@@ -10,10 +11,10 @@ afterEach(async () => {
   await Promise.all(managers.splice(0).map((manager) => manager.disconnect()));
 });
 
-/** A cache-manager 7 cache for one application, as its README builds one: a Keyv store per app. */
-function app(namespace: string, prefix: string) {
-  const store = new NamespacedKeyvStore({ ...protocolOptions(), servers, prefix });
-  const manager = createCache({ stores: [new Keyv({ store, namespace })] });
+/** A cache-manager 7 cache for one application, as the README builds one: a Keyv store per app. */
+function app(namespace: string, prefix: string, serverList = servers) {
+  const store = new NamespacedKeyvStore({ ...protocolOptions(), servers: serverList, prefix, timeout: 0.5 });
+  const manager = createCache({ stores: [new Keyv({ store, namespace, throwOnErrors: true })] });
   managers.push(manager);
   return manager;
 }
@@ -63,6 +64,16 @@ describe('cache-manager 7 over NamespacedKeyvStore', () => {
     expect(await otherApp.get('k')).toBe('other');
     expect((await raw.get(rawKey)).value?.toString()).toBe('kept');
     // The cache underneath saw one namespace cleared, not a flush.
-    expect(await makeCache({ prefix }).get('b', 'k')).toBeTypeOf('string');
+    expect(await makeCache({ prefix }).get('b', 'b:k')).toBeTypeOf('string');
+  });
+
+  it('with memcached down, del, mdel and clear reject (throwOnErrors) while reads still miss quietly', async () => {
+    const cache = app('a', randomPrefix(), `127.0.0.1:${await freePort()}`);
+    expect(await cache.get('k')).toBeUndefined();
+    expect(await cache.mget(['k', 'l'])).toEqual([undefined, undefined]);
+    await cache.set('k', 'v', 60_000); // cache-manager resolves the value whatever the store says
+    await expect(cache.del('k')).rejects.toMatchObject({ code: 'E_CONNECTION' });
+    await expect(cache.mdel(['k', 'l'])).rejects.toMatchObject({ code: 'E_CONNECTION' });
+    await expect(cache.clear()).rejects.toMatchObject({ code: 'E_CONNECTION' });
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { heapAfterGc } from '../scripts/heap.js';
 import { loadHasher } from '../src/hash.js';
 import { KeySpace } from '../src/keys.js';
-import { Namespaces } from '../src/namespaces.js';
+import { MAX_REMEMBERED_BYTES, Namespaces } from '../src/namespaces.js';
 
 async function namespaces(): Promise<Namespaces> {
   return new Namespaces(new KeySpace('mem', await loadHasher()));
@@ -20,28 +20,50 @@ describe('remembered namespaces', () => {
     }
     const grown = (await heapAfterGc()) - before;
     const { count, bytes } = remembered.remembered();
-    // Two maps of 16 MiB estimated each; unbounded, this would keep ~300 MB alive.
-    expect(bytes).toBeLessThanOrEqual(32 * 1024 * 1024);
-    expect(count).toBeGreaterThan(100);
-    expect(grown).toBeLessThan(48 * 1024 * 1024);
+    // 96 MiB estimated, at 2 bytes a character (these take 1); unbounded, ~300 MB would stay alive.
+    expect(bytes).toBeLessThanOrEqual(MAX_REMEMBERED_BYTES);
+    expect(count).toBeGreaterThan(1000);
+    expect(grown).toBeLessThan(64 * 1024 * 1024); // measured: ~44 MB
+  });
+
+  it("remembers 100,000 short namespaces: a multi-tenant app keeps every tenant's token", async () => {
+    const remembered = await namespaces();
+    const first = remembered.of('tenant-0');
+    for (let index = 1; index < 100_000; index += 1) remembered.of(`tenant-${index}`);
+    expect(remembered.remembered().count).toBe(100_000);
+    expect(remembered.of('tenant-0')).toBe(first);
   });
 
   it('keeps hot namespaces while cold ones stream through (least recently used goes first)', async () => {
     const remembered = await namespaces();
     const hot = remembered.of('hot');
     const hotPath = remembered.of(['tenant', 'hot']);
-    for (let index = 0; index < 25_000; index += 1) {
-      remembered.of(`cold:${index}`);
-      remembered.of(['tenant', `cold:${index}`]);
+    const padding = 'c'.repeat(1000); // ~5 KB estimated each: the budget is passed after ~20,000
+    const coldOne = remembered.of(`cold:0:${padding}`);
+    for (let index = 1; index < 20_000; index += 1) {
+      remembered.of(`cold:${index}:${padding}`);
+      remembered.of(['tenant', `cold:${index}:${padding}`]);
       if (index % 1000 === 0) {
         expect(remembered.of('hot')).toBe(hot);
         expect(remembered.of(['tenant', 'hot'])).toBe(hotPath);
       }
     }
-    expect(remembered.remembered().count).toBeLessThanOrEqual(20_000);
-    // Cold ones were forgotten: deriving one again gives a new state.
-    const cold = remembered.of('cold:0');
-    expect(remembered.of('cold:0')).toBe(cold);
+    expect(remembered.remembered().bytes).toBeLessThanOrEqual(MAX_REMEMBERED_BYTES);
+    expect(remembered.remembered().count).toBeLessThan(39_999);
+    // Cold ones were forgotten: deriving one again gives a new state, remembered from then on.
+    const cold = remembered.of(`cold:0:${padding}`);
+    expect(cold).not.toBe(coldOne);
+    expect(remembered.of(`cold:0:${padding}`)).toBe(cold);
+  });
+
+  it('looks a string starting with [ up as the one-level path it is, never as another path', async () => {
+    const remembered = await namespaces();
+    const odd = remembered.of('["a","b"]');
+    const path = remembered.of(['a', 'b']);
+    expect(odd).not.toBe(path);
+    expect(odd.path).toEqual(['["a","b"]']);
+    expect(remembered.of(['["a","b"]'])).toBe(odd);
+    expect(remembered.of('["a","b"]')).toBe(odd);
   });
 
   it('never remembers a namespace too large to be worth it, and derives it the same way again', async () => {

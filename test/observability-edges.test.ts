@@ -31,6 +31,21 @@ describe('a subscriber cannot change what a call does', () => {
     expect(await cache.getOrSet('product', 'k', () => 'new', options)).toBe('old');
   });
 
+  it('a subscriber that makes context.outcome a throwing accessor breaks no call, getOrSet included', async () => {
+    const cache = makeCache();
+    const booby = (message: unknown): void => {
+      const explode = (): never => {
+        throw new Error('subscriber trap');
+      };
+      Object.defineProperty(message, 'outcome', { get: explode, set: explode, configurable: true });
+    };
+    operationChannel.start.subscribe(booby);
+    unsubscribers.push(() => operationChannel.start.unsubscribe(booby));
+    expect(await cache.get('product', 'k')).toBeUndefined();
+    expect(await cache.getOrSet('product', 'k', () => 'loaded')).toBe('loaded');
+    expect(await cache.getOrSet('product', 'k', () => 'unused')).toBe('loaded');
+  });
+
   it('with a subscriber, a path and a key list are read once, and bad elements still reject', async () => {
     const prefix = randomPrefix();
     const cache = makeCache({ prefix });

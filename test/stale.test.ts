@@ -160,29 +160,6 @@ describe('the loader and its fleet lock', () => {
     await cache.close();
   });
 
-  it("aborts the holder's signal with E_LOCK_EXPIRED once its lock is lost, and counts it", async () => {
-    const client = rawClient();
-    const cache = new NamespacedCache({ client, prefix: randomPrefix() });
-    const written = spyOnWrites(client);
-    const loading = cache.getOrSet(
-      'product',
-      'guitar',
-      ({ signal }) =>
-        new Promise<string>((resolve) => signal.addEventListener('abort', () => resolve(signal.reason.code))),
-      { lockTtl: 1 },
-    );
-    await vi.waitFor(() =>
-      expect(written.requests().some((request) => request.opcode === Opcode.Add && request.key.includes(':l:'))).toBe(
-        true,
-      ),
-    );
-    const lockKey = written.requests().find((request) => request.key.includes(':l:'))?.key as string;
-    await rawClient().delete(lockKey); // the lock is gone: evicted, or deleted by hand
-    expect(await loading).toBe('E_LOCK_EXPIRED');
-    expect(cache.stats().errors.E_LOCK_EXPIRED).toBe(1);
-    await cache.close();
-  });
-
   it('takes the lock with an add and releases it by CAS once the value is stored', async () => {
     const { cache, written } = spiedCache();
     expect(await cache.getOrSet('product', 'guitar', () => 'loaded', { lockTtl: 7 })).toBe('loaded');

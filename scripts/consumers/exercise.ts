@@ -1,7 +1,7 @@
 // A TypeScript consumer of the packed package, compiled by scripts/check-consumers.sh as ESM and as
 // CommonJS under `nodenext`, `node16` and `bundler` resolution: strict, skipLibCheck off, and no
 // @types/node (the package's declarations must not need Node's types). It then runs against memcached.
-import Keyv from 'keyv';
+import Keyv, { type KeyvStoreAdapter } from 'keyv';
 import { CacheError, type Namespace, NamespacedCache } from 'memjs-namespaces';
 import { NamespacedKeyvStore } from 'memjs-namespaces/keyv';
 
@@ -37,7 +37,9 @@ async function main(): Promise<void> {
   check(new CacheError('E_TIMEOUT', 'x').code === 'E_TIMEOUT', 'CacheError');
 
   const store = new NamespacedKeyvStore({ servers, prefix });
-  const keyv = new Keyv<Product>({ store, namespace: 'app' });
+  // NestJS's `CacheModule.register({ stores: [store] })` takes the store as keyv's adapter type.
+  const adapter: KeyvStoreAdapter = store;
+  const keyv = new Keyv<Product>({ store: adapter, namespace: 'app', throwOnErrors: true });
   await keyv.set('guitar', { name: 'Guitar', price: 5000 }, 60_000);
   check((await keyv.get('guitar'))?.price === 5000, 'keyv get');
   await keyv.clear();

@@ -9,7 +9,7 @@ export interface NamespacedKeyvStoreOptions {
   /**
    * The cache namespace of a Keyv whose `namespace` is `undefined` (as NestJS leaves it). Keyv's
    * own default namespace is `'keyv'`, so `new Keyv({ store })` and `new Keyv({ store, namespace:
-   * undefined })` share it.
+   * undefined })` share it (and its `clear()`), with keys of their own: the first prefixes them.
    * @default 'keyv'
    */
   readonly defaultNamespace?: string;
@@ -31,9 +31,14 @@ interface KeyvEntry {
  *
  * - Keyv hands over values it has serialized (strings); they are stored as they are, and Keyv's own
  *   `expires` inside them keeps expiry exact to the millisecond.
- * - TTLs come in milliseconds and go to memcached as whole seconds rounded up: a sub-second TTL
- *   becomes 1 s, never 0 ("never expires"). No TTL means the cache's `ttl` (one day by default).
- * - No `iterator`: memcached cannot list keys.
+ * - TTLs come in milliseconds and go to memcached as `ceil(ms / 1000) + 1` seconds, so that
+ *   memcached's one-second clock never drops a value before its TTL; Keyv's `expires` ends it on
+ *   time. No TTL means the cache's `ttl` (one day by default).
+ * - Keys are stored as Keyv passes them (prefixed or not, see `useKeyPrefix`), so keys Keyv keeps
+ *   apart stay apart.
+ * - No `has`/`hasMany`: Keyv's own, which read the value and check its exact `expires`, answer
+ *   right to the millisecond where memcached's expiry could not. No `iterator`: memcached cannot
+ *   list keys.
  * - One store per Keyv: Keyv sets `store.namespace`, so two Keyvs sharing a store would share the
  *   last namespace set. Stores are cheap; many can share one cache.
  *
@@ -56,7 +61,6 @@ export class NamespacedKeyvStore {
   private readonly ownsCache: boolean;
   private readonly listeners = new ErrorListeners();
   private keyvNamespace: string | undefined;
-  private keyPrefix = '';
   private handle: NamespaceHandle;
 
   /**
@@ -86,54 +90,45 @@ export class NamespacedKeyvStore {
   set namespace(namespace: string | undefined) {
     this.handle = this.cache.namespace(namespace || this.opts.defaultNamespace);
     this.keyvNamespace = namespace;
-    this.keyPrefix = namespace ? `${namespace}:` : '';
   }
 
   /** The stored value, or `undefined` on a miss (and, failing open, when memcached fails). */
   get<Value = unknown>(key: string): Promise<Value | undefined> {
-    return this.handle.get<Value>(this.keyOf(key));
+    return this.handle.get<Value>(key);
   }
 
   /** The values of `keys`, in order; `undefined` for each miss. One token lookup. */
   async getMany<Value = unknown>(keys: readonly string[]): Promise<(Value | undefined)[]> {
-    const own = keys.map((key) => this.keyOf(key));
-    const hits = await this.handle.getMulti<Value>(own);
-    return own.map((key) => hits.get(key));
+    const hits = await this.handle.getMulti<Value>(keys);
+    return keys.map((key) => hits.get(key));
   }
 
   /**
-   * Whether the key holds a value, as memcached sees it: its expiry is whole seconds, rounded up, so
-   * for up to about a second past a Keyv TTL that is not whole seconds, `has` may still say `true`
-   * while Keyv's `get`, which checks its exact `expires`, misses.
-   */
-  async has(key: string): Promise<boolean> {
-    return (await this.handle.get(this.keyOf(key))) !== undefined;
-  }
-
-  /** Whether each key holds a value, in order. */
-  async hasMany(keys: readonly string[]): Promise<boolean[]> {
-    return (await this.getMany(keys)).map((value) => value !== undefined);
-  }
-
-  /**
-   * Stores a value (Keyv's serialized string) for `ttl` milliseconds, rounded up to whole seconds;
-   * `0` = never expires, `undefined` = the cache's `ttl`. Resolves whether it was stored.
+   * Stores a value (Keyv's serialized string) for at least `ttl` milliseconds (memcached gets
+   * `ceil(ttl / 1000) + 1` seconds; Keyv's `expires` ends it on time); `0` = never expires,
+   * `undefined` = the cache's `ttl`. Resolves whether it was stored.
    */
   async set(key: string, value: unknown, ttl?: number): Promise<boolean> {
-    return this.handle.set(this.keyOf(key), value, writeOptions(ttl));
+    return this.handle.set(key, value, writeOptions(ttl));
   }
 
   /**
    * Stores many entries: one write per distinct TTL. Resolves, per entry, whether its write stored
-   * all of its group (memcached answers per key, the cache per call).
+   * all of its group (memcached answers per key, the cache per call); Keyv returns that array.
+   *
+   * Declared twice: keyv 5.6's `KeyvStoreAdapter` types `setMany` as `Promise<void>` (while its
+   * runtime returns what the store resolves), and an overloaded method is assignable when one of
+   * its signatures is. Calls see the first, `Promise<boolean[]>`.
    */
-  async setMany(entries: readonly KeyvEntry[]): Promise<boolean[]> {
+  setMany(entries: readonly KeyvEntry[]): Promise<boolean[]>;
+  setMany(entries: readonly KeyvEntry[]): Promise<void>;
+  async setMany(entries: readonly KeyvEntry[]): Promise<unknown> {
     const groups = new Map<number | undefined, [string, unknown][]>();
     const groupOf = entries.map(({ key, value, ttl }) => {
       const seconds = keyvTtl(ttl);
       const group = groups.get(seconds) ?? [];
       groups.set(seconds, group);
-      group.push([this.keyOf(key), value]);
+      group.push([key, value]);
       return seconds;
     });
     const stored = new Map<number | undefined, boolean>();
@@ -147,13 +142,13 @@ export class NamespacedKeyvStore {
 
   /** Deletes a key; resolves whether it existed. Rejects with a `CacheError` when memcached fails. */
   delete(key: string): Promise<boolean> {
-    return this.handle.delete(this.keyOf(key));
+    return this.handle.delete(key);
   }
 
   /** Deletes keys; resolves whether every one of them existed (as Keyv's own fallback does). */
   async deleteMany(keys: readonly string[]): Promise<boolean> {
-    const own = new Set(keys.map((key) => this.keyOf(key)));
-    return (await this.handle.deleteMulti([...own])) === own.size;
+    const distinct = new Set(keys);
+    return (await this.handle.deleteMulti([...distinct])) === distinct.size;
   }
 
   /**
@@ -183,12 +178,6 @@ export class NamespacedKeyvStore {
   off(event: 'error', listener: ErrorListener): this {
     if (event === 'error') this.listeners.remove(listener);
     return this;
-  }
-
-  /** Keyv passes keys it prefixed with `namespace:`; the cache namespace already separates them. */
-  private keyOf(key: string): string {
-    const prefix = this.keyPrefix;
-    return prefix !== '' && key.startsWith(prefix) ? key.slice(prefix.length) : key;
   }
 }
 

@@ -19,7 +19,12 @@ export function currentOperation(): OperationContext | undefined {
 
 /** Records on a context the outcome an operation decided, unless it ended otherwise already. */
 export function setOutcome(context: OperationContext | undefined, outcome: OperationOutcome): void {
-  if (context !== undefined && context.outcome === undefined) forceOutcome(context, outcome);
+  if (context === undefined) return;
+  try {
+    if (context.outcome === undefined) context.outcome = outcome;
+  } catch {
+    // See FROZEN below: the read is guarded too.
+  }
 }
 
 /** Records an outcome that replaces any recorded before (a stale value served after a failed load). */
@@ -33,8 +38,9 @@ export function forceOutcome(context: OperationContext | undefined, outcome: Ope
 }
 
 /*
- * FROZEN: a subscriber may freeze or seal a context it was given. What it then misses is its own
- * doing, and must never break the call: every write to a context is guarded. Each guard is a named
+ * FROZEN: a subscriber may freeze or seal a context it was given, or replace a field with an
+ * accessor that throws. What it then misses is its own doing, and must never break the call: every
+ * write to a context, and every read of a field a subscriber can replace, is guarded. Each guard is a named
  * property store (a generic `context[field] = value` helper made each store megamorphic and cost a
  * subscribed call ~1.5 µs more).
  */

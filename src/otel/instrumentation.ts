@@ -86,6 +86,11 @@ export function instrumentOpenTelemetry(options: OpenTelemetryOptions = {}): () 
     if (call === undefined) return; // started before the subscription
     inFlight.delete(context);
     const { span, startedAt } = call;
+    // The call has checked its arguments by now: the namespace path and the key count are known
+    // (read once, by the call itself), and with them the span's name. Not at `end`: a call made
+    // before the hash functions loaded runs later than its synchronous part.
+    span.updateName(operationName(context));
+    span.setAttributes(startAttributes(context, attributeOptions));
     const error = errorType(context);
     if (context.outcome !== undefined) span.setAttribute('memjs_namespaces.outcome', context.outcome);
     if (context.hits !== undefined) span.setAttribute('memjs_namespaces.hits', context.hits);
@@ -115,13 +120,6 @@ export function instrumentOpenTelemetry(options: OpenTelemetryOptions = {}): () 
   };
   const end = (message: unknown): void => {
     const context = message as OperationContext;
-    // The call's synchronous part has checked its arguments: the namespace path and the key count
-    // are known now (they are read once, by the call itself), and with them the span's name.
-    const call = inFlight.get(context);
-    if (call !== undefined) {
-      call.span.updateName(operationName(context));
-      call.span.setAttributes(startAttributes(context, attributeOptions));
-    }
     // A call that threw synchronously gets no asyncEnd; a call that returned a promise has no error yet.
     if (context.error !== undefined) finish(context);
   };

@@ -55,7 +55,15 @@ export async function loadThroughFleet(context: Context, job: LoadJob): Promise<
     // Nothing new starts after close(): no lock is taken, the caller loads (and nothing is written).
     if (lifecycle.closed) return loadUnlocked(context, job);
     const taken = await lock.take();
-    if (taken === 'won') return { value: await holdAndLoad(context, job, lock), waited: false };
+    if (taken === 'won') {
+      // close() came while the add was in flight: release the lock at once (the transport takes the
+      // delete until close() has seen it idle), so other processes need not wait for its expiry.
+      if (lifecycle.closed) {
+        lock.release(() => {});
+        return loadUnlocked(context, job);
+      }
+      return { value: await holdAndLoad(context, job, lock), waited: false };
+    }
     // memcached did not answer: load, don't wait for it — nor for the write, which would likely time out too.
     if (taken === 'unavailable') return loadUnlocked(context, job, false);
     // Held by another caller: wait for its value, or for the lock to be free again.
@@ -94,8 +102,6 @@ export async function loadUnlocked(context: Context, job: LoadJob, waitForWrite 
  * the caller has its value once it is written.
  */
 export async function holdAndLoad(context: Context, job: LoadJob, lock: FleetLock): Promise<unknown> {
-  const expiry = new AbortController();
-  const stopKeeping = keepLock(context, lock, expiry);
   const unhold = context.lifecycle.hold(lock);
   const release = (): void => {
     unhold();
@@ -104,13 +110,14 @@ export async function holdAndLoad(context: Context, job: LoadJob, lock: FleetLoc
       if (error !== undefined && error.code !== 'E_CLOSED') context.policy.report(withOperation(error, 'getOrSet'));
     });
   };
+  const stopKeeping = keepLock(context, lock, job.locking.waitMs);
   try {
     const stored = await readFresh(context, job.dataKey);
     if (stored.found && (await stillCurrent(context, job))) {
       release();
       return stored.value;
     }
-    return await loadAndStore(context, job, expiry, release);
+    return await loadAndStore(context, job, undefined, release);
   } catch (error) {
     release();
     throw error;
@@ -121,28 +128,47 @@ export async function holdAndLoad(context: Context, job: LoadJob, lock: FleetLoc
 
 /**
  * Renews the lock every half `lockTtl` while its holder loads, so that a slow but healthy loader
- * keeps it (a dead process stops renewing, and the others take over after `lockTtl`). When the lock
- * is lost — taken over, deleted, or not confirmed for a whole `lockTtl` — `holder` aborts with
- * `E_LOCK_EXPIRED`: others may be loading by then. Returns the function that stops renewing.
+ * keeps it (a dead process stops renewing, and the others take over after `lockTtl`) — for
+ * `lockWait` at most (or `lockTtl`, if longer): by then every caller that was waiting has stopped
+ * and loaded itself, so holding on would only make later callers wait for a loader that may never
+ * settle. The lock is then released.
+ *
+ * Losing the lock (taken over, deleted, evicted, not confirmed for a whole `lockTtl`) or giving it
+ * up only changes who may load and write: this load goes on, its caller gets its value, and the
+ * loss goes to `onError` as `E_LOCK_EXPIRED`. Returns the function that stops renewing.
  */
-function keepLock(context: Context, lock: FleetLock, holder: AbortController): () => void {
+function keepLock(context: Context, lock: FleetLock, waitMs: number): () => void {
   const periodMs = lock.ttl * 500;
-  let confirmedAt = now();
-  const lost = (why: string): void => {
+  // A lock lives lockTtl anyway: with a shorter lockWait (0: nobody waits), keep it that long.
+  const keepMs = Math.max(waitMs, lock.ttl * 1000);
+  const takenAt = now();
+  let confirmedAt = takenAt;
+  let stopped = false;
+  const stop = (): void => {
+    stopped = true;
     clearInterval(timer);
-    if (holder.signal.aborted) return;
-    const reason = `the fleet lock was ${why}; others may be loading`;
-    holder.abort(context.stats.error(new CacheError('E_LOCK_EXPIRED', reason, { operation: 'getOrSet' })));
+  };
+  const lost = (why: string): void => {
+    if (stopped) return;
+    stop();
+    const reason = `the fleet lock was ${why}; others may be loading too`;
+    context.policy.report(new CacheError('E_LOCK_EXPIRED', reason, { operation: 'getOrSet' }));
   };
   const timer: NodeJS.Timeout = setInterval(() => {
+    if (now() - takenAt >= keepMs) {
+      lost(`released: the loader ran past lockWait (${keepMs / 1000} s)`);
+      lock.release(() => {});
+      return;
+    }
     if (now() - confirmedAt >= lock.ttl * 1000) lost(`not renewed for ${lock.ttl} s`);
-    lock.renew((held) => {
-      if (held === true) confirmedAt = now();
-      else if (held === false) lost('lost (expired, or taken over)');
-    });
+    else
+      lock.renew((held) => {
+        if (held === true) confirmedAt = now();
+        else if (held === false) lost('lost (expired, or taken over)');
+      });
   }, periodMs);
   timer.unref();
-  return () => clearInterval(timer);
+  return stop;
 }
 
 /**

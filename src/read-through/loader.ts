@@ -3,9 +3,8 @@ import { encodeValue } from '../codec.js';
 /** What a `getOrSet` loader receives. Loaders that take no argument keep working. */
 export interface LoaderContext {
   /**
-   * Aborts when the loaded value is no longer wanted: the cache was closed (reason `E_CLOSED`), or
-   * the fleet lock this load holds was lost and others may be loading too (`E_LOCK_EXPIRED`). A slow
-   * loader does not lose it: its lock is renewed while it runs.
+   * Aborts when the loaded value is no longer wanted: the cache was closed (reason `E_CLOSED`).
+   * Losing the fleet lock does not abort it: the callers still want the value.
    */
   readonly signal: AbortSignal;
 }

@@ -34,3 +34,15 @@ export function lockingOf(options: Readonly<Record<string, unknown>>, defaults: 
     waitMs: lockWait === undefined ? defaults.waitMs : checkSeconds('lockWait', lockWait, true) * 1000,
   };
 }
+
+/** The longest delay Node's timers honour; a longer one fires after 1 ms (TimeoutOverflowWarning). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * How long a caller joining this process's load of a key waits for it: `lockWait + lockTtl`, the
+ * time that load may wait for another process's lock and then hold its own. Each is at most
+ * 2,147,483 s, but their sum may pass what a timer can hold: past that (24.8 days) it is clamped.
+ */
+export function joinWaitMs(locking: Locking): number {
+  return Math.min(locking.waitMs + locking.ttl * 1000, MAX_TIMER_MS);
+}

@@ -13,6 +13,7 @@ import type { GetOrSetOptions } from '../options.js';
 import { holdAndLoad, type Loaded, type LoadJob, loadThroughFleet, loadUnlocked, stillCurrent } from './fleet-load.js';
 import { FleetLock } from './fleet-lock.js';
 import { type Loader, runLoader } from './loader.js';
+import { joinWaitMs } from './locking.js';
 
 /**
  * `getOrSet`: read through the cache to a loader (DESIGN §4 I2, §8 I4–I6).
@@ -117,20 +118,17 @@ export class ReadThrough {
   }
 
   /**
-   * Waits for a load this process started for the key, for `lockWait + lockTtl` at most: the time
-   * that load may itself wait for another process's lock, then hold its own (its loader's signal
-   * aborts at `lockTtl`). A loader that never settles must not hang every later caller (I5).
+   * Waits for a load this process started for the key, for {@link joinWaitMs} at most: the time
+   * that load may itself wait for another process's lock, then hold its own. A loader that never
+   * settles must not hang every later caller (I5).
    */
   private join(running: Promise<Loaded>, job: LoadJob): Promise<Loaded> {
     return new Promise<Loaded>((resolve, reject) => {
       let gaveUp = false;
-      const timer = setTimeout(
-        () => {
-          gaveUp = true;
-          loadUnlocked(this.context, job).then(resolve, reject);
-        },
-        job.locking.waitMs + job.locking.ttl * 1000,
-      );
+      const timer = setTimeout(() => {
+        gaveUp = true;
+        loadUnlocked(this.context, job).then(resolve, reject);
+      }, joinWaitMs(job.locking));
       running.then(
         (loaded) => {
           clearTimeout(timer);

@@ -2,7 +2,11 @@ import { CacheError, toCacheError } from '../errors.js';
 import type { MemjsServer } from '../memjs-client.js';
 import { FrameReader } from './frames.js';
 
-/** What a {@link Wire} needs of each cache connection using its server. */
+/**
+ * What a {@link Wire} needs of each cache connection using its server. Part of the interface that
+ * copies of the library share: errors may come from the other copy's `CacheError` class (match on
+ * `code`).
+ */
 export interface WireUser {
   /** Takes the frame if it answers one of this connection's requests (matched by `opaque`). */
   answer(opaque: number, buffer: Buffer, offset: number, end: number): boolean;
@@ -12,7 +16,37 @@ export interface WireUser {
   corrupt(error: CacheError): void;
 }
 
-const wires = new WeakMap<MemjsServer, Wire>();
+/**
+ * The reply path installed on a memjs server, as every copy of this library sees it. An
+ * application can load two copies (the ES module build and the CommonJS one, or two versions),
+ * and both may use one memjs client: the first installs the wire and the second joins it — two
+ * `responseHandler`s would take each other's replies. So the wire is kept on the server object
+ * under a process-wide symbol, and what the copies use of each other is this small structural
+ * interface, versioned by the symbol's name: a change to it needs a new name *and* must keep
+ * serving the users of the old one.
+ */
+export interface Wire {
+  /** Offers the server's frames to `user` too (a cache connection using this server). */
+  add(user: WireUser): void;
+  /** Stops offering frames to `user` (its cache closed). */
+  remove(user: WireUser): void;
+  /** The frame reader: `reset()` drops a half-read frame when the socket is replaced. */
+  readonly reader: { reset(): void };
+}
+
+const WIRE = Symbol.for('memjs-namespaces.wire.v1');
+
+/** The wire of `server`, installed on first use; one per server, shared by every cache using it. */
+export const Wire = {
+  of(server: MemjsServer, user: WireUser): Wire {
+    const holder = server as unknown as { [WIRE]?: Wire };
+    const wire = holder[WIRE] ?? new ServerWire(server);
+    // Not enumerable: nothing that lists or copies the server's fields sees it.
+    if (holder[WIRE] === undefined) Object.defineProperty(server, WIRE, { value: wire, configurable: true });
+    wire.add(user);
+    return wire;
+  },
+};
 
 /**
  * The reply path of one memjs `Server`, taken over from memjs: the cache reads the socket's frames
@@ -24,11 +58,11 @@ const wires = new WeakMap<MemjsServer, Wire>();
  * would, so that its callbacks still get their own replies. memjs calls `self.responseHandler(chunk)`
  * and `self.error(err)` through the instance, which is what lets the cache install its own on it.
  */
-export class Wire {
+class ServerWire implements Wire {
   private readonly users: WireUser[] = [];
   readonly reader: FrameReader;
 
-  private constructor(private readonly server: MemjsServer) {
+  constructor(private readonly server: MemjsServer) {
     this.reader = new FrameReader(this.onFrame, this.onGarbage);
     server.responseHandler = (chunk: Buffer) => this.reader.push(chunk);
     const memjsError = server.error;
@@ -41,15 +75,8 @@ export class Wire {
     };
   }
 
-  /** The wire of `server`, installed on first use; one per server, shared by every cache using it. */
-  static of(server: MemjsServer, user: WireUser): Wire {
-    let wire = wires.get(server);
-    if (wire === undefined) {
-      wire = new Wire(server);
-      wires.set(server, wire);
-    }
-    wire.users.push(user);
-    return wire;
+  add(user: WireUser): void {
+    this.users.push(user);
   }
 
   /**
