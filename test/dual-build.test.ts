@@ -14,7 +14,9 @@ beforeAll(() => {
 /** Runs the fixture; resolves its output and exit code, or `exited: false` if it is still running after 15 s. */
 function runFixture(): Promise<{ exited: boolean; code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['test/fixtures/dual-build.mjs', memcachedServers, randomPrefix()], { cwd: root });
+    const child = spawn(process.execPath, ['test/fixtures/dual-build.mjs', memcachedServers, randomPrefix()], {
+      cwd: root,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
