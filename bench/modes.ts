@@ -53,6 +53,11 @@ export class Clients {
     // Values written with a stale window carry their fresh-until time: what reading that header costs.
     const windowed = { ttl: 3600, staleWhileRevalidate: 60 };
     await inBatches(count, (index) => this.fresh.set('product-stale', key(index), value, windowed));
+    // Tagged values (3 tags): a fresh get reads the 3 tag records with the data, once it knows them.
+    const tagged = { ttl: 3600, tags: ['product', `category:${bytes}`, 'price-list:eu'] };
+    await inBatches(count, (index) => this.fresh.set('product-tagged', key(index), value, tagged));
+    // Read once, so that the reads measured know each key's tags (as in a running app).
+    await inBatches(count, (index) => this.fresh.get('product-tagged', key(index)));
     const modes: Mode[] = [
       { name: 'floor', run: (index) => this.floor.get(rawKey(index)) },
       {
@@ -62,6 +67,7 @@ export class Clients {
       { name: 'NamespacedCache', run: (index) => this.fresh.get('product', key(index)) },
       { name: 'NamespacedCache tokenCacheTtl', run: (index) => this.trusted.get('product', key(index)) },
       { name: 'NamespacedCache, stale window', run: (index) => this.fresh.get('product-stale', key(index)) },
+      { name: 'NamespacedCache, 3 tags known', run: (index) => this.fresh.get('product-tagged', key(index)) },
     ];
     // A mode reading misses (a value too large to store, evicted) would measure the wrong thing.
     for (const mode of modes) {

@@ -3,6 +3,7 @@ import { FRESHNESS_OPTIONS, type Freshness, freshnessOf } from './freshness.js';
 import type { Settings } from './options.js';
 import type { Loader } from './read-through/loader.js';
 import { LOCKING_OPTIONS, type Locking, lockingOf } from './read-through/locking.js';
+import { checkTags } from './tags/limits.js';
 
 /**
  * Starts a call: a throw while checking its arguments becomes a rejected promise, and nothing is sent.
@@ -23,8 +24,19 @@ export function checkKey(key: unknown): string {
   return key;
 }
 
-const WRITE_OPTIONS: ReadonlySet<string> = new Set(FRESHNESS_OPTIONS);
-const GET_OR_SET_OPTIONS: ReadonlySet<string> = new Set([...FRESHNESS_OPTIONS, ...LOCKING_OPTIONS]);
+const WRITE_OPTIONS: ReadonlySet<string> = new Set([...FRESHNESS_OPTIONS, 'tags']);
+const GET_OR_SET_OPTIONS: ReadonlySet<string> = new Set([...FRESHNESS_OPTIONS, ...LOCKING_OPTIONS, 'tags']);
+
+/**
+ * The checked `tags` of a call's options, or `undefined` when it gives none (the item is untagged).
+ *
+ * @throws TypeError or RangeError for tags that are not valid (tags/limits.ts).
+ */
+export function tagsOf(options: unknown): readonly string[] | undefined {
+  if (typeof options !== 'object' || options === null) return undefined;
+  const tags: unknown = (options as { tags?: unknown }).tags;
+  return tags === undefined ? undefined : checkTags(tags);
+}
 
 /** The options object of a call, with every field name checked against `known`. */
 function optionsRecord(options: unknown, known: ReadonlySet<string>, call: string): Readonly<Record<string, unknown>> {

@@ -1,7 +1,7 @@
-import { checkKeys, type Entries, entriesOf, rejectingThrows, writeOptionsOf } from './arguments.js';
+import { checkKeys, type Entries, entriesOf, rejectingThrows, tagsOf, writeOptionsOf } from './arguments.js';
 import { encodeValue } from './codec.js';
 import type { Context } from './context.js';
-import { decodeFresh, deleteData, readData, storeData } from './data-requests.js';
+import { decodeFresh, deleteData, storeData } from './data-requests.js';
 import { CacheError } from './errors.js';
 import { planWrite, type WritePlan } from './freshness.js';
 import type { Namespace, NamespaceState } from './namespaces.js';
@@ -22,22 +22,17 @@ export class BatchOperations {
   ) {}
 
   getMulti<T>(namespace: Namespace | NamespaceState, keys: readonly string[]): Promise<Map<string, T>> {
-    const { transport, generations, policy, stats } = this.context;
+    const { generations, policy, stats, tags } = this.context;
     return rejectingThrows(() => {
       const hashes = this.hashKeys(keys);
+      const state = this.operations.stateOf(namespace);
       return generations.call<Map<string, Buffer>, Map<string, T>>(
-        this.operations.stateOf(namespace),
+        state,
         (head, deadline, done) => {
-          const found = new Map<string, Buffer>();
-          forEachRequest(
-            hashes,
-            (key, hash, settle) =>
-              readData(transport, head + hash, deadline, (error, bytes) => {
-                if (bytes !== undefined) found.set(key, bytes);
-                settle(error);
-              }),
-            (error) => done(error, found),
-          );
+          const reads = new Map<string, { readonly dataKey: string; readonly keyHash: string }>();
+          for (const [key, hash] of hashes) reads.set(key, { dataKey: head + hash, keyHash: hash });
+          // Tags checked per item; the records of tags not known beforehand are read together afterwards.
+          tags.readMany(reads, state.hash, deadline, done);
         },
         (error, found, _head, resolve, reject) => {
           const values = new Map<string, T>();
@@ -61,21 +56,31 @@ export class BatchOperations {
       const state = this.operations.stateOf(namespace);
       const freshness = writeOptionsOf(options, settings);
       // A plan per key: with ttlJitter, keys written together must not expire together.
-      const encoded = new Map<string, { readonly bytes: Buffer; readonly plan: WritePlan }>();
+      const itemTags = tagsOf(options);
+      const encoded = new Map<string, { bytes: Buffer; readonly value: unknown; readonly plan: WritePlan }>();
       for (const [key, value] of entriesOf(entries)) {
         const plan = planWrite(freshness);
-        encoded.set(keys.keyHash(key), { bytes: encodeValue(value, plan.freshUntil), plan });
+        encoded.set(keys.keyHash(key), { bytes: encodeValue(value, plan.freshUntil), value, plan });
       }
       recordKeyCount(currentOperation(), encoded.size);
+      const store = (head: string, deadline: number, done: (error: CacheError | undefined, stored: number) => void) =>
+        forEachRequest(
+          encoded,
+          (hash, { bytes, plan }, settle) => storeData(transport, head + hash, bytes, plan.expiry, deadline, settle),
+          (error, failures) =>
+            done(error && summarise(error, failures, encoded.size, 'stored'), encoded.size - failures),
+        );
       return generations.call<number, boolean>(
         state,
-        (head, deadline, done) =>
-          forEachRequest(
-            encoded,
-            (hash, { bytes, plan }, settle) => storeData(transport, head + hash, bytes, plan.expiry, deadline, settle),
-            (error, failures) =>
-              done(error && summarise(error, failures, encoded.size, 'stored'), encoded.size - failures),
-          ),
+        (head, deadline, done) => {
+          if (itemTags === undefined) return store(head, deadline, done);
+          // Tagged: the tags' versions are read once, at write time, for every value (as in set).
+          this.context.tags.capture(itemTags, deadline, (error, item) => {
+            if (error !== undefined) return done(error, 0);
+            for (const entry of encoded.values()) entry.bytes = encodeValue(entry.value, entry.plan.freshUntil, item);
+            store(head, deadline, done);
+          });
+        },
         (error, stored = 0, _head, resolve, reject) => {
           stats.stored += stored;
           stats.notStored += encoded.size - stored;

@@ -10,6 +10,8 @@ import { Stats } from './observability/stats.js';
 import { describeCache, operationContext, traceOperation } from './observability/trace.js';
 import { Operations } from './operations.js';
 import { type NamespacedCacheOptions, resolveOptions, type Settings } from './options.js';
+import { TagRecords } from './tags/tag-records.js';
+import { TaggedReads } from './tags/tagged-read.js';
 import { Tokens } from './tokens.js';
 import { reachFor } from './transport/choose.js';
 import { Transport } from './transport.js';
@@ -65,6 +67,7 @@ export class CacheCore {
       generations: new Generations(tokens, this.settings.tokenCacheTtlMs, this.settings.timeoutMs, this.stats),
       policy: new FailurePolicy(this.settings.failOpen, this.settings.onError, this.stats),
       lifecycle: this.lifecycle,
+      tags: new TaggedReads(this.transport, new TagRecords(this.transport, hasher, this.settings.prefix, this.stats)),
       stats: this.stats,
     });
   }

@@ -1,6 +1,7 @@
 import { COMPRESSED, decompressValue } from './compression.js';
 import { describe } from './describe.js';
 import { ownedBytes } from './owned-bytes.js';
+import { decodeTagSection, encodeTagSection, type ItemTags, TAGS_FLAG, tagSectionLength } from './tags/item-tags.js';
 
 /**
  * Stored values start with a 3-byte header: a magic byte, the format version and the value's type.
@@ -98,12 +99,58 @@ function isPlainObject(value: object): boolean {
  * are not plain objects, arrays, Buffers or Uint8Arrays (a Map or a Date would not come back as one).
  * @internal
  */
-export function encodeValue(value: unknown, freshUntil?: number): Buffer {
-  if (freshUntil === undefined) return encodePayload(value, HEADER_LENGTH);
-  const bytes = encodePayload(value, HEADER_LENGTH + FRESH_UNTIL_LENGTH);
-  bytes[2] = (bytes[2] as number) | FRESH_UNTIL_FLAG;
-  bytes.writeDoubleBE(freshUntil, HEADER_LENGTH);
+export function encodeValue(value: unknown, freshUntil?: number, tags?: ItemTags): Buffer {
+  if (tags === undefined) {
+    if (freshUntil === undefined) return encodePayload(value, HEADER_LENGTH);
+    const bytes = encodePayload(value, HEADER_LENGTH + FRESH_UNTIL_LENGTH);
+    bytes[2] = (bytes[2] as number) | FRESH_UNTIL_FLAG;
+    bytes.writeDoubleBE(freshUntil, HEADER_LENGTH);
+    return bytes;
+  }
+  // Tagged (tags/item-tags.ts): the tag section sits between the fixed fields and the payload.
+  const section = encodeTagSection(tags);
+  const fieldsEnd = freshUntil === undefined ? HEADER_LENGTH : HEADER_LENGTH + FRESH_UNTIL_LENGTH;
+  const bytes = encodePayload(value, fieldsEnd + section.length);
+  bytes[2] = (bytes[2] as number) | TAGS_FLAG | (freshUntil === undefined ? 0 : FRESH_UNTIL_FLAG);
+  if (freshUntil !== undefined) bytes.writeDoubleBE(freshUntil, HEADER_LENGTH);
+  section.copy(bytes, fieldsEnd);
   return bytes;
+}
+
+/**
+ * @internal The tags a stored value carries (tags/item-tags.ts), or `undefined` for an untagged or
+ * foreign value. The section is never compressed, so it is read from the stored bytes as they are.
+ */
+export function itemTagsOf(bytes: Buffer, known?: KnownSection): ItemTags | undefined {
+  const start = tagSectionStart(bytes);
+  if (start < 0) return undefined;
+  // The same section as an item read before (same tags, versions, time): no need to parse it again.
+  if (known !== undefined) {
+    const end = start + known.bytes.length;
+    if (end <= bytes.length && bytes.compare(known.bytes, 0, known.bytes.length, start, end) === 0) return known.item;
+  }
+  return decodeTagSection(bytes, start);
+}
+
+/** @internal A parsed tag section and its bytes (length prefix included). */
+export interface KnownSection {
+  readonly bytes: Buffer;
+  readonly item: ItemTags;
+}
+
+/** @internal Where a stored value's tag section starts, or -1 when it has none. */
+export function tagSectionStart(bytes: Buffer): number {
+  if (bytes.length < HEADER_LENGTH || bytes[0] !== MAGIC || bytes[1] !== VERSION) return -1;
+  const typeByte = bytes[2] as number;
+  if ((typeByte & TAGS_FLAG) === 0) return -1;
+  return (typeByte & FRESH_UNTIL_FLAG) === 0 ? HEADER_LENGTH : HEADER_LENGTH + FRESH_UNTIL_LENGTH;
+}
+
+/** @internal The tag section of a stored value (copied), to recognise it in later reads. */
+export function knownSection(bytes: Buffer, item: ItemTags): KnownSection | undefined {
+  const start = tagSectionStart(bytes);
+  const length = start < 0 ? -1 : tagSectionLength(bytes, start);
+  return length < 0 ? undefined : { bytes: Buffer.from(bytes.subarray(start, start + length)), item };
 }
 
 /** The value's bytes, its payload starting at `start` (room before it for optional fields). */
@@ -167,8 +214,13 @@ export function decodeValue(stored: Buffer): unknown {
   const bytes = ((stored[2] as number) & COMPRESSED) === 0 ? stored : decompressValue(stored);
   if (bytes === undefined) return UNDECODABLE;
   const flags = (bytes[2] as number) & ~TYPE_MASK;
-  if (flags !== 0 && flags !== FRESH_UNTIL_FLAG) return UNDECODABLE;
-  const start = flags === 0 ? HEADER_LENGTH : HEADER_LENGTH + FRESH_UNTIL_LENGTH;
+  if ((flags & ~(FRESH_UNTIL_FLAG | TAGS_FLAG)) !== 0) return UNDECODABLE;
+  let start = (flags & FRESH_UNTIL_FLAG) === 0 ? HEADER_LENGTH : HEADER_LENGTH + FRESH_UNTIL_LENGTH;
+  if ((flags & TAGS_FLAG) !== 0) {
+    const section = tagSectionLength(bytes, start);
+    if (section < 0) return UNDECODABLE;
+    start += section;
+  }
   const length = bytes.length - start;
   if (length < 0) return UNDECODABLE;
   switch ((bytes[2] as number) & TYPE_MASK) {

@@ -1,5 +1,6 @@
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import { describe } from './describe.js';
+import { TAGS_FLAG, tagSectionLength } from './tags/item-tags.js';
 
 /**
  * Opt-in compression of stored values (option `compression`), in the codec's layout (codec.ts):
@@ -38,9 +39,16 @@ export const DEFAULT_COMPRESSION_THRESHOLD = 16_384;
 /** The `compression` option: off, on with the default threshold, or on above `threshold` bytes. */
 export type CompressionOption = boolean | { readonly threshold?: number };
 
-/** Where the payload starts: after the header and the fixed fields the type byte announces. */
-function payloadStart(typeByte: number): number {
-  return HEADER_LENGTH + ((typeByte & FRESH_UNTIL) === 0 ? 0 : FRESH_UNTIL_LENGTH);
+/**
+ * Where the payload starts: after the header, the fixed fields the type byte announces and the tag
+ * section (tags/item-tags.ts), if any; -1 when the section does not fit.
+ */
+function payloadStart(bytes: Uint8Array): number {
+  const typeByte = bytes[2] as number;
+  const start = HEADER_LENGTH + ((typeByte & FRESH_UNTIL) === 0 ? 0 : FRESH_UNTIL_LENGTH);
+  if ((typeByte & TAGS_FLAG) === 0) return start;
+  const section = tagSectionLength(bytes, start);
+  return section < 0 ? -1 : start + section;
 }
 
 /** @internal
@@ -69,7 +77,7 @@ export function checkCompression(option: unknown): number {
 export function compressValue(bytes: Uint8Array, threshold: number): Uint8Array {
   if (bytes.length <= HEADER_LENGTH + threshold || bytes[0] !== MAGIC || bytes[1] !== VERSION) return bytes;
   const typeByte = bytes[2] as number;
-  const start = payloadStart(typeByte);
+  const start = payloadStart(bytes);
   const payloadLength = bytes.length - start;
   if ((typeByte & COMPRESSED) !== 0 || payloadLength <= threshold || payloadLength > MAX_INFLATED_LENGTH) return bytes;
   const compressed = brotliCompressSync(bytes.subarray(start), {
@@ -94,8 +102,8 @@ export function compressValue(bytes: Uint8Array, threshold: number): Uint8Array 
  */
 export function decompressValue(bytes: Buffer): Buffer | undefined {
   const typeByte = bytes[2] as number;
-  const start = payloadStart(typeByte);
-  if (bytes.length < start) return undefined;
+  const start = payloadStart(bytes);
+  if (start < 0 || bytes.length < start) return undefined;
   let payload: Buffer;
   try {
     payload = brotliDecompressSync(bytes.subarray(start), { maxOutputLength: MAX_INFLATED_LENGTH });

@@ -5,6 +5,7 @@ import type { Lifecycle } from './lifecycle.js';
 import type { Namespaces } from './namespaces.js';
 import type { Stats } from './observability/stats.js';
 import type { Settings } from './options.js';
+import type { TaggedReads } from './tags/tagged-read.js';
 import type { Tokens } from './tokens.js';
 import type { Transport } from './transport.js';
 
@@ -18,6 +19,8 @@ export interface Context {
   readonly generations: Generations;
   readonly policy: FailurePolicy;
   readonly lifecycle: Lifecycle;
+  /** Reads with their tags checked, and the tag records (DESIGN §12). */
+  readonly tags: TaggedReads;
   /** The cache's counters (`cache.stats()`). */
   readonly stats: Stats;
 }

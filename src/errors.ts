@@ -11,6 +11,7 @@
  *   so it may still be served until it expires.
  * - `E_CORRUPT_VALUE`: the stored bytes are not a value this library wrote; the read counts as a miss.
  * - `E_TOKEN`: the namespace's generation token could not be resolved.
+ * - `E_TAG`: a tag record could not be created or invalidated (it kept changing or vanishing).
  * - `E_LOADER`: a `getOrSet` loader failed where nobody could be told by a rejection (a background
  *   refresh), or a stale value was served instead (`staleIfError`); the loader's error is the `cause`.
  * - `E_LOCK_EXPIRED`: told to `onError` when a loader's fleet lock was lost (evicted, deleted, or
@@ -27,6 +28,7 @@ export type CacheErrorCode =
   | 'E_STALE_VALUE'
   | 'E_CORRUPT_VALUE'
   | 'E_TOKEN'
+  | 'E_TAG'
   | 'E_LOADER'
   | 'E_LOCK_EXPIRED'
   | 'E_CLOSED';
@@ -41,6 +43,9 @@ export type CacheOperation =
   | 'setMulti'
   | 'deleteMulti'
   | 'getOrSet'
+  | 'getEntry'
+  | 'invalidateTags'
+  | 'getTagStates'
   | 'close';
 
 /**

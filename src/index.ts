@@ -23,19 +23,25 @@ export {
 } from './observability/public-channel.js';
 export type { CacheStats } from './observability/stats.js';
 export type {
+  CacheEntry,
   ClientOption,
   CommonOptions,
   FreshnessOptions,
+  GetEntryOptions,
   GetOrSetOptions,
+  InvalidateOptions,
   MemjsClientLike,
   NamespacedCacheOptions,
   Protocol,
   ServersOption,
   SetOptions,
+  TagOptions,
+  TagState,
   TlsOptions,
 } from './options.js';
 export { useConsistentHashing } from './pool.js';
 export type { Loader, LoaderContext } from './read-through/loader.js';
+export { MAX_TAG_LENGTH, MAX_TAGS } from './tags/limits.js';
 
 declare global {
   /**

@@ -3,7 +3,14 @@ import type { CacheCore } from './cache-core.js';
 import type { Storable, StorableLoad } from './codec.js';
 import { checkNamespace, type Namespace, type NamespaceState } from './namespaces.js';
 import type { Operations } from './operations.js';
-import type { GetOrSetOptions, SetOptions } from './options.js';
+import type {
+  CacheEntry,
+  GetEntryOptions,
+  GetOrSetOptions,
+  InvalidateOptions,
+  SetOptions,
+  TagState,
+} from './options.js';
 import type { LoaderContext } from './read-through/loader.js';
 
 /**
@@ -92,8 +99,28 @@ export class NamespaceHandle {
   }
 
   /** Clears this namespace and every namespace below it. See `NamespacedCache.deleteNamespace`. */
-  clear(): Promise<void> {
-    return this.core.run('deleteNamespace', (ops) => ops.deleteNamespace(this.stateIn(ops)), this.path);
+  clear(options?: InvalidateOptions): Promise<void> {
+    return this.core.run('deleteNamespace', (ops) => ops.deleteNamespace(this.stateIn(ops), options), this.path);
+  }
+
+  /** = `clear(options)`, named as on the cache. See `NamespacedCache.deleteNamespace`. */
+  deleteNamespace(options?: InvalidateOptions): Promise<void> {
+    return this.clear(options);
+  }
+
+  /** See `NamespacedCache.getEntry`. */
+  getEntry<T = unknown>(key: string, options?: GetEntryOptions): Promise<CacheEntry<T> | undefined> {
+    return this.core.run('getEntry', (ops) => ops.tags.getEntry<T>(this.stateIn(ops), key, options), this.path, key);
+  }
+
+  /** Tags belong to the cache's `prefix`, not to a namespace. See `NamespacedCache.invalidateTags`. */
+  invalidateTags(tags: readonly string[], options?: InvalidateOptions): Promise<void> {
+    return this.core.run('invalidateTags', (ops) => ops.tags.invalidateTags(tags, options), undefined, tags);
+  }
+
+  /** See `NamespacedCache.getTagStates`. */
+  getTagStates(tags: readonly string[]): Promise<Map<string, TagState>> {
+    return this.core.run('getTagStates', (ops) => ops.tags.getTagStates(tags), undefined, tags);
   }
 
   /**

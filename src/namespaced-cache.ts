@@ -4,7 +4,15 @@ import type { Storable, StorableLoad } from './codec.js';
 import { NamespaceHandle } from './namespace-handle.js';
 import { checkNamespace, type Namespace } from './namespaces.js';
 import type { CacheStats } from './observability/stats.js';
-import type { GetOrSetOptions, NamespacedCacheOptions, SetOptions } from './options.js';
+import type {
+  CacheEntry,
+  GetEntryOptions,
+  GetOrSetOptions,
+  InvalidateOptions,
+  NamespacedCacheOptions,
+  SetOptions,
+  TagState,
+} from './options.js';
 import type { LoaderContext } from './read-through/loader.js';
 
 /**
@@ -68,9 +76,47 @@ export class NamespacedCache {
   /**
    * Clears a namespace and every namespace below it with one write. Rejects with a `CacheError`
    * unless memcached acknowledged it (after a timeout the outcome is unknown: retrying is safe).
+   *
+   * With `staleFor` (seconds) the clear is soft: for that long, `getOrSet` may still answer with a
+   * value from before it (outcome `'stale'`) while one refresh per key runs in the fleet, and
+   * `getEntry` reports such values as `'stale'`; `get` never returns them. A later hard clear ends
+   * the window at once. A soft clear reads the token and writes twice (three round trips).
    */
-  deleteNamespace(namespace: Namespace): Promise<void> {
-    return this.core.run('deleteNamespace', (ops) => ops.deleteNamespace(namespace), namespace);
+  deleteNamespace(namespace: Namespace, options?: InvalidateOptions): Promise<void> {
+    return this.core.run('deleteNamespace', (ops) => ops.deleteNamespace(namespace, options), namespace);
+  }
+
+  /**
+   * Invalidates every item written with any of `tags`, in every namespace of this cache's `prefix`:
+   * one memcached write per tag. Rejects with a `CacheError` unless every write was acknowledged
+   * (retrying is safe). With `staleFor` (seconds) it is soft, as for {@link deleteNamespace}.
+   *
+   * @throws TypeError or RangeError (as a rejection) for tags that are not valid.
+   */
+  invalidateTags(tags: readonly string[], options?: InvalidateOptions): Promise<void> {
+    return this.core.run('invalidateTags', (ops) => ops.tags.invalidateTags(tags, options), undefined, tags);
+  }
+
+  /**
+   * Reads a value with its freshness: `'fresh'`, or `'stale'` (past its ttl but still kept, or
+   * invalidated by a soft clear inside its `staleFor`). `undefined` on a miss and for anything hard
+   * invalidated. `options.tags` are checked at read time, by time, even if the item does not carry them.
+   */
+  getEntry<T = unknown>(
+    namespace: Namespace,
+    key: string,
+    options?: GetEntryOptions,
+  ): Promise<CacheEntry<T> | undefined> {
+    return this.core.run('getEntry', (ops) => ops.tags.getEntry<T>(namespace, key, options), namespace, key);
+  }
+
+  /**
+   * What the records of `tags` say: when each was last invalidated (`staleAt`) and when that
+   * invalidation expires(d) older entries (`expiredAt`). A tag with no record gets one, stamped now:
+   * a lost record never reads as "never invalidated". Rejects with a `CacheError` when memcached fails.
+   */
+  getTagStates(tags: readonly string[]): Promise<Map<string, TagState>> {
+    return this.core.run('getTagStates', (ops) => ops.tags.getTagStates(tags), undefined, tags);
   }
 
   /**

@@ -1,16 +1,20 @@
-import { checkKey, rejectingThrows, writeOptionsOf } from './arguments.js';
+import { checkKey, rejectingThrows, tagsOf, writeOptionsOf } from './arguments.js';
 import { BatchOperations } from './batch-operations.js';
 import { encodeValue } from './codec.js';
 import type { Context } from './context.js';
-import { decodeFresh, deleteData, readData, storeData } from './data-requests.js';
+import { decodeFresh, deleteData, storeData } from './data-requests.js';
 import { planWrite } from './freshness.js';
 import { type Namespace, NamespaceState } from './namespaces.js';
 import { countDeleted, countRead } from './observability/counting.js';
 import { currentOperation, recordNamespace } from './observability/trace.js';
-import type { SetOptions } from './options.js';
+import type { InvalidateOptions, SetOptions } from './options.js';
 import { ReadThrough } from './read-through/read-through.js';
+import { checkStaleFor } from './tags/limits.js';
+import { TagOperations } from './tags/tag-operations.js';
 import type { Level } from './tokens.js';
 import { now } from './transport.js';
+
+const NO_TAGS: readonly string[] = [];
 
 /**
  * The cache's operations on single keys and whole namespaces, taking a namespace as users give it
@@ -22,10 +26,13 @@ export class Operations {
   readonly batch: BatchOperations;
   /** getOrSet. */
   readonly readThrough: ReadThrough;
+  /** getEntry, invalidateTags, getTagStates. */
+  readonly tags: TagOperations;
 
   constructor(private readonly context: Context) {
     this.batch = new BatchOperations(context, this);
     this.readThrough = new ReadThrough(context, this);
+    this.tags = new TagOperations(context, this);
   }
 
   /** The derived state of a namespace. @throws TypeError for an invalid namespace. */
@@ -37,12 +44,17 @@ export class Operations {
   }
 
   get<T>(namespace: Namespace | NamespaceState, key: string): Promise<T | undefined> {
-    const { transport, keys, generations, policy, stats } = this.context;
+    const { keys, generations, policy, stats, tags } = this.context;
     return rejectingThrows(() => {
       const keyHash = keys.keyHash(checkKey(key));
+      const state = this.stateOf(namespace);
       return generations.call<Buffer, T | undefined>(
-        this.stateOf(namespace),
-        (head, deadline, done) => readData(transport, head + keyHash, deadline, done),
+        state,
+        // A value its tags invalidated, even softly, is a miss for get (DESIGN §12, I4 amended).
+        (head, deadline, done) =>
+          tags.read(head + keyHash, state.hash, keyHash, NO_TAGS, NO_TAGS, deadline, (error, bytes, check) =>
+            done(error, check === undefined || check.state === 'fresh' ? bytes : undefined),
+          ),
         (error, bytes, _head, resolve, reject) => {
           if (error !== undefined) policy.fail('get', error, undefined, resolve, reject);
           else resolve(countRead(stats, decodeFresh(policy, 'get', bytes) as T | undefined));
@@ -57,10 +69,19 @@ export class Operations {
       const state = this.stateOf(namespace);
       const keyHash = keys.keyHash(checkKey(key));
       const { expiry, freshUntil } = planWrite(writeOptionsOf(options, settings));
-      const bytes = encodeValue(value, freshUntil);
+      const itemTags = tagsOf(options);
+      let bytes = encodeValue(value, freshUntil); // checks the value before anything is sent
       return generations.call<boolean, boolean>(
         state,
-        (head, deadline, done) => storeData(transport, head + keyHash, bytes, expiry, deadline, done),
+        (head, deadline, done) => {
+          if (itemTags === undefined) return storeData(transport, head + keyHash, bytes, expiry, deadline, done);
+          // Tagged: the tags' versions are read at write time, as the namespace's token is.
+          this.context.tags.capture(itemTags, deadline, (error, item) => {
+            if (error !== undefined) return done(error, undefined);
+            bytes = encodeValue(value, freshUntil, item);
+            storeData(transport, head + keyHash, bytes, expiry, deadline, done);
+          });
+        },
         (error, _stored, _head, resolve, reject) => {
           if (error === undefined) stats.stored += 1;
           else stats.notStored += 1;
@@ -86,9 +107,11 @@ export class Operations {
     });
   }
 
-  deleteNamespace(namespace: Namespace | NamespaceState): Promise<void> {
+  deleteNamespace(namespace: Namespace | NamespaceState, options?: InvalidateOptions): Promise<void> {
     return rejectingThrows(() => {
       const state = this.stateOf(namespace);
+      const staleForMs = checkStaleFor(options);
+      if (staleForMs > 0) return this.tags.softClear(state, staleForMs);
       const level = state.levels[state.levels.length - 1] as Level;
       return new Promise<void>((resolve, reject) => {
         this.context.tokens.rotate(level, now() + this.context.settings.timeoutMs, (error) => {

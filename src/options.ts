@@ -172,11 +172,21 @@ export interface FreshnessOptions {
   readonly ttlJitter?: number;
 }
 
+/** The tags of an item (DESIGN §12). */
+export interface TagOptions {
+  /**
+   * The item's tags: `invalidateTags([tag])` invalidates every item carrying `tag`, in every
+   * namespace of the cache's `prefix`. At most 128 distinct tags of at most 1024 characters each.
+   * A read checks them: one round trip when the reader knows them, two at most.
+   */
+  readonly tags?: readonly string[];
+}
+
 /** Options of a single write (`set`, `setMulti`). */
-export interface SetOptions extends FreshnessOptions {}
+export interface SetOptions extends FreshnessOptions, TagOptions {}
 
 /** Options of `getOrSet`: the freshness of what it writes and reads, and its fleet-wide lock. */
-export interface GetOrSetOptions extends FreshnessOptions {
+export interface GetOrSetOptions extends FreshnessOptions, TagOptions {
   /**
    * On a miss, take a short memcached lock (one `add`) so that one caller in the whole fleet runs
    * the loader while the others wait for its value. `false`: every process loads on its own.
@@ -195,6 +205,51 @@ export interface GetOrSetOptions extends FreshnessOptions {
    * longest a holder keeps its lock while its loader runs.
    */
   readonly lockWait?: number;
+}
+
+/** Options of `getEntry`. */
+export interface GetEntryOptions {
+  /**
+   * Tags checked at read time, by time, that the item need not carry (Next.js's soft tags): the
+   * entry is expired if one was hard-invalidated at or after it was written, stale if soft-invalidated.
+   */
+  readonly tags?: readonly string[];
+}
+
+/** Options of an invalidation (`deleteNamespace`, `invalidateTags`). */
+export interface InvalidateOptions {
+  /**
+   * Seconds during which the invalidated values may still be served as stale by `getOrSet` (and
+   * reported by `getEntry` as `'stale'`) while one refresh runs in the fleet. `0` or absent: a hard
+   * invalidation, after which nothing from before it is served.
+   * @default 0
+   */
+  readonly staleFor?: number;
+}
+
+/** An entry read with its freshness (`getEntry`). */
+export interface CacheEntry<T> {
+  readonly value: T;
+  /** `'stale'`: past its ttl, or invalidated by a soft clear whose `staleFor` has not run out. */
+  readonly state: 'fresh' | 'stale';
+  /** Epoch ms when the value was computed (before its loader ran); 0 for a value written without `tags`. */
+  readonly writtenAt: number;
+  /** Epoch ms since which it is stale: its fresh time ran out, or the soft clear that made it stale. */
+  readonly staleSince?: number;
+  /** The tags the value was written with. */
+  readonly tags: readonly string[];
+}
+
+/** What a tag's record says (`getTagStates`); Next.js's tags manifest has this shape. */
+export interface TagState {
+  /** Epoch ms of the last soft or hard invalidation (or of the record's creation, see below). */
+  readonly staleAt?: number;
+  /**
+   * Epoch ms when the last invalidation expires(d) the entries written before it: equal to
+   * `staleAt` for a hard one, `staleAt + staleFor` for a soft one. A record found missing (never
+   * used, evicted, lost in a restart) is created with both set to now: nothing older counts as valid.
+   */
+  readonly expiredAt?: number;
 }
 
 /** The options after defaults and validation: what the cache actually runs with. */

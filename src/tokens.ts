@@ -184,6 +184,39 @@ export class Tokens {
   }
 
   /**
+   * Replaces the level's token with `token` only if it is still the item with `cas` (a soft clear,
+   * tags/soft-clear.ts): `replaced` is false when another write changed it meanwhile.
+   */
+  replace(
+    level: Level,
+    token: string,
+    cas: bigint,
+    deadline: number,
+    callback: (error: CacheError | undefined, replaced: boolean) => void,
+  ): void {
+    level.version += 1;
+    const key = level.tokenKey;
+    this.transport.store(
+      Opcode.Set,
+      key,
+      Buffer.from(token, 'latin1'),
+      this.tokenExpiry(),
+      deadline,
+      (error, status) => {
+        level.version += 1;
+        const replaced = error === undefined && status === Status.Ok;
+        if (error === undefined && !replaced && status !== Status.Exists && status !== Status.NotFound) {
+          error = new CacheError('E_SERVER', `memcached refused the new token: ${statusName(status)}`);
+        }
+        // As in rotate: a failed or lost write leaves the token unknown here.
+        level.remember(replaced ? token : undefined, now(), level.version);
+        callback(error, replaced);
+      },
+      cas,
+    );
+  }
+
+  /**
    * A token nobody has seen before: xxh64 of the level's token key (prefix and path digest), the
    * wall-clock time and 64 random bits, so that two machines, a skewed clock or two rotations in one
    * millisecond never repeat one.

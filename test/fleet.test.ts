@@ -1,32 +1,11 @@
 import { performance } from 'node:perf_hooks';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type FleetWorker, startFleet } from '../scripts/fleet/fleet.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { FleetWorker } from '../scripts/fleet/fleet.js';
 import type { CallResult } from '../scripts/fleet/protocol.js';
-import { makeCache, randomPrefix, servers } from './support/cache.js';
-import { protocolOptions } from './support/protocol.js';
-
-const fleets: { stop(): Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(fleets.splice(0).map((fleet) => fleet.stop()));
-});
-
-async function fleetOf(size: number, prefix: string, options = {}): Promise<readonly FleetWorker[]> {
-  const fleet = await startFleet(size, servers, prefix, { ...protocolOptions(), ...options });
-  fleets.push(fleet);
-  return fleet.workers;
-}
+import { makeCache, randomPrefix } from './support/cache.js';
+import { ask, fleetOf, totalLoads } from './support/fleet.js';
 
 const values = (results: readonly CallResult[]): unknown[] => results.map((result) => result.value ?? result.error);
-
-async function ask(worker: FleetWorker, command: Parameters<FleetWorker['request']>[0]): Promise<unknown> {
-  return ((await worker.request(command)) as { value: unknown }).value;
-}
-
-/** Loader calls finished in the whole fleet so far. */
-async function totalLoads(workers: readonly FleetWorker[]): Promise<number> {
-  const counts = await Promise.all(workers.map((worker) => ask(worker, { op: 'loads' })));
-  return (counts as number[]).reduce((total, count) => total + count, 0);
-}
 
 describe('getOrSet across a fleet of processes', () => {
   it('runs the loader once for 4 processes x 25 callers of one cold key (I5)', async () => {

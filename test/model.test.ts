@@ -6,7 +6,8 @@ import { makeCache, randomPrefix } from './support/cache.js';
 /**
  * The cache against an in-memory model: random sequences of calls from two cache instances (two
  * clients, as two processes would have) over a few namespace paths and keys. Every read must
- * agree with the model, where clearing a path clears every path below it.
+ * agree with the model, where clearing a path clears every path below it, and invalidating a tag
+ * removes every item carrying it, in every namespace (T1; and namespaces and tags compose).
  */
 
 const NAMESPACES: readonly (string | readonly string[])[] = [
@@ -24,8 +25,17 @@ const pathOf = (namespace: string | readonly string[]): readonly string[] =>
 const isBelow = (path: readonly string[], parent: readonly string[]): boolean =>
   parent.length <= path.length && parent.every((segment, index) => path[index] === segment);
 
+const TAGS = ['t1', 't2', 't3'];
+
 class Model {
   private readonly entries = new Map<string, { path: readonly string[]; values: Map<string, unknown> }>();
+  /** The tags each item was written with, by slot and key. */
+  private readonly tagsOf = new Map<Map<string, unknown>, Map<string, readonly string[]>>();
+  /**
+   * Items a tag invalidated, still stored under their key: never read, but `delete` finds them
+   * (it resolves whether memcached had the key), until written or deleted.
+   */
+  private readonly invalidated = new Map<Map<string, unknown>, Set<string>>();
 
   private slot(namespace: string | readonly string[]): Map<string, unknown> {
     const path = pathOf(namespace);
@@ -44,14 +54,44 @@ class Model {
   has(namespace: string | readonly string[], key: string): boolean {
     return this.slot(namespace).has(key);
   }
-  set(namespace: string | readonly string[], key: string, value: unknown): void {
-    this.slot(namespace).set(key, value);
+  set(namespace: string | readonly string[], key: string, value: unknown, tags: readonly string[] = []): void {
+    const slot = this.slot(namespace);
+    slot.set(key, value);
+    this.invalidated.get(slot)?.delete(key);
+    let tagged = this.tagsOf.get(slot);
+    if (tagged === undefined) {
+      tagged = new Map();
+      this.tagsOf.set(slot, tagged);
+    }
+    tagged.set(key, tags);
+  }
+  invalidateTags(tags: readonly string[]): void {
+    for (const [slot, tagged] of this.tagsOf) {
+      for (const [key, itemTags] of tagged) {
+        if (itemTags.some((tag) => tags.includes(tag)) && slot.has(key)) {
+          slot.delete(key);
+          let ghosts = this.invalidated.get(slot);
+          if (ghosts === undefined) {
+            ghosts = new Set();
+            this.invalidated.set(slot, ghosts);
+          }
+          ghosts.add(key);
+        }
+      }
+    }
   }
   delete(namespace: string | readonly string[], key: string): boolean {
-    return this.slot(namespace).delete(key);
+    const slot = this.slot(namespace);
+    const ghost = this.invalidated.get(slot)?.delete(key) === true;
+    return slot.delete(key) || ghost;
   }
   deleteNamespace(namespace: string | readonly string[]): void {
-    for (const slot of this.entries.values()) if (isBelow(slot.path, pathOf(namespace))) slot.values.clear();
+    for (const slot of this.entries.values()) {
+      if (isBelow(slot.path, pathOf(namespace))) {
+        slot.values.clear();
+        this.invalidated.get(slot.values)?.clear();
+      }
+    }
   }
 }
 
@@ -73,6 +113,7 @@ const value = fc.oneof(
 const namespace = fc.constantFrom(...NAMESPACES);
 const key = fc.constantFrom(...KEYS);
 const via = fc.constantFrom(0, 1);
+const tags = fc.subarray(TAGS);
 
 type Command = fc.AsyncCommand<Model, Real>;
 
@@ -90,6 +131,26 @@ const commands = [
     command(`set#${cache}(${JSON.stringify(ns)}, ${JSON.stringify(k)})`, async (model, real) => {
       expect(await real.caches[cache].set(ns, k, v)).toBe(true);
       model.set(ns, k, v);
+    }),
+  ),
+  fc.tuple(via, namespace, key, value, tags).map(([cache, ns, k, v, t]) =>
+    command(`set#${cache}(${JSON.stringify(ns)}, ${JSON.stringify(k)}, tags ${t})`, async (model, real) => {
+      expect(await real.caches[cache].set(ns, k, v, { tags: t })).toBe(true);
+      model.set(ns, k, v, t);
+    }),
+  ),
+  fc.tuple(via, fc.subarray(TAGS, { minLength: 1 })).map(([cache, t]) =>
+    command(`invalidateTags#${cache}(${t})`, async (model, real) => {
+      await real.caches[cache].invalidateTags(t);
+      model.invalidateTags(t);
+    }),
+  ),
+  fc.tuple(via, namespace, key, value, tags).map(([cache, ns, k, v, t]) =>
+    command(`getOrSet#${cache}(${JSON.stringify(ns)}, ${JSON.stringify(k)}, tags ${t})`, async (model, real) => {
+      const cached = model.has(ns, k);
+      const expected = cached ? model.get(ns, k) : v;
+      expect(await real.caches[cache].getOrSet(ns, k, () => v, { tags: t })).toStrictEqual(expected);
+      if (!cached) model.set(ns, k, v, t);
     }),
   ),
   fc.tuple(via, namespace, key).map(([cache, ns, k]) =>
@@ -110,9 +171,10 @@ const commands = [
   ),
   fc.tuple(via, namespace, key, value).map(([cache, ns, k, v]) =>
     command(`getOrSet#${cache}(${JSON.stringify(ns)}, ${JSON.stringify(k)})`, async (model, real) => {
-      const expected = model.has(ns, k) ? model.get(ns, k) : v; // a cached null is a hit
+      const cached = model.has(ns, k); // a cached null is a hit
+      const expected = cached ? model.get(ns, k) : v;
       expect(await real.caches[cache].getOrSet(ns, k, () => v)).toStrictEqual(expected);
-      model.set(ns, k, expected);
+      if (!cached) model.set(ns, k, v);
     }),
   ),
   fc.tuple(via, namespace, fc.uniqueArray(key, { maxLength: 3 })).map(([cache, ns, ks]) =>

@@ -16,6 +16,7 @@ const NO_ERRORS: CacheStats['errors'] = {
   E_STALE_VALUE: 0,
   E_CORRUPT_VALUE: 0,
   E_TOKEN: 0,
+  E_TAG: 0,
   E_LOADER: 0,
   E_LOCK_EXPIRED: 0,
   E_CLOSED: 0,
@@ -34,6 +35,12 @@ const ZERO: CacheStats = {
   loads: 0,
   staleServed: 0,
   lockWaits: 0,
+  tagInvalidations: 0,
+  tagReads: 0,
+  tagsCreated: 0,
+  staleAfterClear: 0,
+  failureMarkers: 0,
+  failuresSeen: 0,
   errors: NO_ERRORS,
 };
 

@@ -4,6 +4,7 @@
 import Keyv, { type KeyvStoreAdapter } from 'keyv';
 import { CacheError, type Namespace, NamespacedCache } from 'memjs-namespaces';
 import { NamespacedKeyvStore } from 'memjs-namespaces/keyv';
+import { createCacheHandler, createIncrementalCacheHandler } from 'memjs-namespaces/next';
 
 // What this file needs from Node, declared here because @types/node is deliberately absent.
 declare const process: { readonly env: Record<string, string | undefined>; exitCode?: number };
@@ -46,6 +47,13 @@ async function main(): Promise<void> {
   check((await keyv.get('guitar')) === undefined, 'keyv clear');
 
   await keyv.disconnect();
+
+  // The Next.js handlers' declarations compile without Next, Node's types or the DOM's.
+  const useCache = createCacheHandler(cache);
+  await useCache.updateTags(['posts']);
+  check((await useCache.get('missing', [])) === undefined, 'next use cache get');
+  const Incremental = createIncrementalCacheHandler(cache, { buildId: 'consumer' });
+  check((await new Incremental({}).get('missing', { kind: 'APP_PAGE' })) === null, 'next incremental get');
   await cache.close();
   console.log(`${process.env.CONSUMER ?? 'typescript'}: ok`);
 }

@@ -8,6 +8,11 @@ export interface LoaderPlan {
   readonly fails?: boolean;
   /** Never settle: the worker reports `loading` once it started (for SIGKILL tests). */
   readonly hangs?: boolean;
+  /**
+   * The "database": a plain memcached key (read with memjs, not through the cache) read when the
+   * loader starts; its value replaces `{db}` in `value`.
+   */
+  readonly dbKey?: string;
 }
 
 /** A command to a worker; the worker answers each with a {@link Reply} of the same `id`. */
@@ -22,6 +27,8 @@ export type Command =
       readonly options?: GetOrSetOptions;
     }
   | { readonly op: 'get'; readonly namespace: Namespace; readonly key: string }
+  /** Reads many keys at once (answered as `value`: the values, `null` for a miss, in order). */
+  | { readonly op: 'getMany'; readonly namespace: Namespace; readonly keys: readonly string[] }
   | { readonly op: 'deleteNamespace'; readonly namespace: Namespace }
   /** Shifts this worker's wall clock (Date.now) by `ms`: time passing, or clock skew. */
   | { readonly op: 'clock'; readonly offsetMs: number }

@@ -4,6 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import memjs from 'memjs';
 import { NamespacedCache, type NamespacedCacheOptions } from '../../src/index.js';
 import type { CallResult, Command, LoaderPlan, Notice, Reply } from './protocol.js';
 
@@ -13,6 +14,9 @@ const cache = new NamespacedCache({
   prefix,
   ...(JSON.parse(optionsJson ?? '{}') as object),
 } as NamespacedCacheOptions);
+
+/** Reads the "database" of loaders that have a `dbKey`. */
+const database = memjs.Client.create(servers, { logger: { log() {} } });
 
 let clockOffsetMs = 0;
 const realNow = Date.now.bind(Date);
@@ -29,10 +33,14 @@ function loaderFor(plan: LoaderPlan, key: string): () => Promise<string> {
       send({ notice: 'loading', key });
       await new Promise(() => {});
     }
+    const db = plan.dbKey === undefined ? '' : String((await database.get(plan.dbKey)).value ?? '');
     await sleep(plan.ms);
     loadsFinished += 1;
     if (plan.fails) throw new Error(`loader of ${key} failed in ${process.pid}`);
-    return (plan.value ?? '{key} from {pid}').replace('{key}', key).replace('{pid}', String(process.pid));
+    return (plan.value ?? '{key} from {pid}')
+      .replace('{key}', key)
+      .replace('{pid}', String(process.pid))
+      .replace('{db}', db);
   };
 }
 
@@ -61,6 +69,10 @@ async function run(command: Command): Promise<Omit<Reply, 'id'>> {
     }
     case 'get':
       return { value: await cache.get(command.namespace, command.key) };
+    case 'getMany':
+      return {
+        value: await Promise.all(command.keys.map(async (key) => (await cache.get(command.namespace, key)) ?? null)),
+      };
     case 'deleteNamespace':
       await cache.deleteNamespace(command.namespace);
       return { done: true };
@@ -76,6 +88,7 @@ process.on('message', (message: Command & { id: number }) => {
   run(message).then((reply) => send({ id: message.id, ...reply } as Reply));
 });
 process.on('disconnect', () => {
+  database.close();
   cache.close().then(() => process.exit(0));
 });
 send({ notice: 'ready' });

@@ -14,7 +14,10 @@ export const OPERATION_CHANNEL = 'memjs-namespaces:operation';
  * - `'deleted'` / `'not-found'`: `delete` / `deleteMulti` deleted a key, or found none to delete.
  * - `'cleared'`: `deleteNamespace` was acknowledged.
  * - `'loaded'`: `getOrSet` called its loader.
- * - `'stale'`: `getOrSet` answered with a value past its fresh time.
+ * - `'stale'`: `getOrSet` answered with a value past its fresh time; `getEntry` found a stale entry.
+ * - `'stale-after-clear'`: `getOrSet` answered with a value a soft clear (`staleFor`) invalidated,
+ *   while one refresh runs in the fleet.
+ * - `'invalidated'`: `invalidateTags` was acknowledged for every tag.
  * - `'waited'`: `getOrSet` waited for another process's load (fleet lock) and answered with its value.
  * - `'error'`: the call failed, whether it rejected or failed open; see
  *   {@link OperationContext.errorCode} and {@link OperationContext.error}.
@@ -29,6 +32,8 @@ export type OperationOutcome =
   | 'cleared'
   | 'loaded'
   | 'stale'
+  | 'stale-after-clear'
+  | 'invalidated'
   | 'waited'
   | 'error';
 
@@ -69,6 +74,11 @@ export interface OperationContext {
   errorCode?: CacheErrorCode;
   /** `getMulti`: how many keys were found. */
   hits?: number;
+  /**
+   * `getOrSet`, when its load failed (DESIGN §6): `'left'` — this call held the fleet lock and left a
+   * failure marker for the waiters; `'seen'` — it found another caller's marker and did not load.
+   */
+  failureMarker?: 'left' | 'seen';
   /** What the call resolved with (set by the tracing channel). */
   result?: unknown;
   /** What the call rejected with (set by the tracing channel). */

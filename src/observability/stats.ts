@@ -37,6 +37,21 @@ export interface CacheStats {
   readonly staleServed: number;
   /** `getOrSet` calls that waited for another process's load (fleet lock) instead of loading. */
   readonly lockWaits: number;
+  /** Tags invalidated (`invalidateTags`, one per tag) and acknowledged by memcached. */
+  readonly tagInvalidations: number;
+  /** Tag record `get`s sent to memcached (reads written together share one per tag). */
+  readonly tagReads: number;
+  /** Tag records created because a tag had none (first use, evicted, or lost in a restart). */
+  readonly tagsCreated: number;
+  /**
+   * `getOrSet` calls answered with a value a soft clear invalidated (`invalidateTags` or
+   * `deleteNamespace` with `staleFor`) while one refresh runs in the fleet. Also counted in `staleServed`.
+   */
+  readonly staleAfterClear: number;
+  /** Failure markers a `getOrSet` lock holder left because its loader failed. */
+  readonly failureMarkers: number;
+  /** `getOrSet` calls that found another process's failure marker and did not load again. */
+  readonly failuresSeen: number;
   /** Every `CacheError` the cache told `onError` about or rejected a call with, by `code`. */
   readonly errors: Readonly<Record<CacheErrorCode, number>>;
 }
@@ -51,6 +66,7 @@ class ErrorCounts implements Record<CacheErrorCode, number> {
   E_STALE_VALUE = 0;
   E_CORRUPT_VALUE = 0;
   E_TOKEN = 0;
+  E_TAG = 0;
   E_LOADER = 0;
   E_LOCK_EXPIRED = 0;
   E_CLOSED = 0;
@@ -76,6 +92,12 @@ export class Stats {
   loads = 0;
   staleServed = 0;
   lockWaits = 0;
+  tagInvalidations = 0;
+  tagReads = 0;
+  tagsCreated = 0;
+  staleAfterClear = 0;
+  failureMarkers = 0;
+  failuresSeen = 0;
   readonly errors = new ErrorCounts();
 
   /** Counts an error reported or thrown by the cache, and hands it back (for `reject(stats.error(e))`). */
@@ -99,6 +121,12 @@ export class Stats {
       loads: this.loads,
       staleServed: this.staleServed,
       lockWaits: this.lockWaits,
+      tagInvalidations: this.tagInvalidations,
+      tagReads: this.tagReads,
+      tagsCreated: this.tagsCreated,
+      staleAfterClear: this.staleAfterClear,
+      failureMarkers: this.failureMarkers,
+      failuresSeen: this.failuresSeen,
       errors: { ...this.errors },
     };
   }

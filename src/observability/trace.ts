@@ -17,6 +17,16 @@ export function currentOperation(): OperationContext | undefined {
   return current;
 }
 
+/** Records that a `getOrSet` left or found a failure marker. */
+export function recordFailureMarker(context: OperationContext | undefined, marker: 'left' | 'seen'): void {
+  if (context === undefined) return;
+  try {
+    context.failureMarker = marker;
+  } catch {
+    // See FROZEN below.
+  }
+}
+
 /** Records on a context the outcome an operation decided, unless it ended otherwise already. */
 export function setOutcome(context: OperationContext | undefined, outcome: OperationOutcome): void {
   if (context === undefined) return;
@@ -131,6 +141,7 @@ export function operationContext(
     outcome: undefined,
     errorCode: undefined,
     hits: undefined,
+    failureMarker: undefined,
     result: undefined,
     error: undefined,
   };
@@ -182,6 +193,10 @@ function outcomeOf(context: OperationContext, result: unknown): OperationOutcome
       return typeof result === 'number' && result > 0 ? 'deleted' : 'not-found';
     case 'deleteNamespace':
       return 'cleared';
+    case 'invalidateTags':
+      return 'invalidated';
+    case 'getEntry':
+      return result === undefined ? 'miss' : (result as { state?: unknown }).state === 'stale' ? 'stale' : 'hit';
     default:
       // getOrSet: 'loaded' or 'stale' are recorded by the operation; anything else came from the cache.
       return 'hit';

@@ -17,6 +17,9 @@ const OPERATION_NAMES: Readonly<Record<CacheOperation, string>> = {
   setMulti: 'set',
   deleteMulti: 'delete',
   getOrSet: 'getOrSet',
+  getEntry: 'get',
+  invalidateTags: 'invalidateTags',
+  getTagStates: 'getTagStates',
   close: 'close',
 };
 

@@ -94,6 +94,8 @@ export function instrumentOpenTelemetry(options: OpenTelemetryOptions = {}): () 
     const error = errorType(context);
     if (context.outcome !== undefined) span.setAttribute('memjs_namespaces.outcome', context.outcome);
     if (context.hits !== undefined) span.setAttribute('memjs_namespaces.hits', context.hits);
+    if (context.failureMarker !== undefined)
+      span.setAttribute('memjs_namespaces.failure_marker', context.failureMarker);
     if (error !== undefined) {
       span.setAttribute('error.type', error);
       if (context.error instanceof Error) span.recordException(context.error);

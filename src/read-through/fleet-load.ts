@@ -6,8 +6,11 @@ import { CacheError } from '../errors.js';
 import { withOperation } from '../failure-policy.js';
 import { type Freshness, planWrite } from '../freshness.js';
 import type { NamespaceState } from '../namespaces.js';
+import type { OperationContext } from '../observability/channel.js';
+import { recordFailureMarker } from '../observability/trace.js';
+import type { ItemTags } from '../tags/item-tags.js';
 import { now } from '../transport.js';
-import { FleetLock } from './fleet-lock.js';
+import { FleetLock, type LoadFailure } from './fleet-lock.js';
 import { type Loader, runLoader } from './loader.js';
 import type { Locking } from './locking.js';
 
@@ -21,6 +24,10 @@ export interface LoadJob {
   readonly load: Loader<unknown>;
   readonly freshness: Freshness;
   readonly locking: Locking;
+  /** The item's tags with their versions read before the loader runs (T1); `undefined`: untagged. */
+  readonly tags?: ItemTags | undefined;
+  /** The trace of the call that started the load (its joiners share it), for failure markers. */
+  readonly trace?: OperationContext | undefined;
 }
 
 /** A value loaded through the fleet, and whether it came from another caller's load. */
@@ -75,7 +82,13 @@ export async function loadThroughFleet(context: Context, job: LoadJob): Promise<
       if (lifecycle.closed) return loadUnlocked(context, job);
       if (!polled) stats.lockWaits += 1;
       polled = true;
-      const seen = await poll(context, job.dataKey, lock);
+      const seen = await poll(context, job.dataKey, lock, declaredTags(job));
+      if (seen.failure !== undefined) {
+        // The holder's loader failed: fail now (or serve stale, read-through.ts) rather than load in turn.
+        stats.failuresSeen += 1;
+        recordFailureMarker(job.trace, 'seen');
+        throw stats.error(failedElsewhere(seen.failure));
+      }
       if (seen.found) {
         if (await stillCurrent(context, job)) return { value: seen.value, waited: true };
         // Its generation was cleared while we waited: that value may predate the clear (I4).
@@ -112,18 +125,47 @@ export async function holdAndLoad(context: Context, job: LoadJob, lock: FleetLoc
   };
   const stopKeeping = keepLock(context, lock, job.locking.waitMs);
   try {
-    const stored = await readFresh(context, job.dataKey);
+    const stored = await readFresh(context, job.dataKey, declaredTags(job));
     if (stored.found && (await stillCurrent(context, job))) {
       release();
       return stored.value;
     }
     return await loadAndStore(context, job, undefined, release);
   } catch (error) {
-    release();
+    if (isAbort(error) || context.lifecycle.closed) {
+      release();
+    } else {
+      // The loader failed: a short marker in place of the lock tells the waiters at once (DESIGN §6).
+      unhold();
+      lock.markFailed(error, (marked) => {
+        if (!marked) return;
+        context.stats.failureMarkers += 1;
+        recordFailureMarker(job.trace, 'left');
+      });
+    }
     throw error;
   } finally {
     stopKeeping();
   }
+}
+
+/** The cache aborted the loader (closed, or its lock lost): not a failure of the data source. */
+function isAbort(error: unknown): boolean {
+  return error instanceof CacheError && (error.code === 'E_CLOSED' || error.code === 'E_LOCK_EXPIRED');
+}
+
+/** What a waiter rejects with when the holder's loader failed in another process. */
+function failedElsewhere(failure: LoadFailure): CacheError {
+  const cause = new Error(failure.message);
+  cause.name = failure.name;
+  return new CacheError(
+    'E_LOADER',
+    `the getOrSet loader failed in the caller holding the fleet lock: ${failure.name}: ${failure.message}`,
+    {
+      cause,
+      operation: 'getOrSet',
+    },
+  );
 }
 
 /**
@@ -206,7 +248,7 @@ async function loadAndStore(
     return value;
   }
   const { expiry, freshUntil } = planWrite(job.freshness);
-  const bytes = encodeValue(value, freshUntil);
+  const bytes = encodeValue(value, freshUntil, job.tags);
   const written = new Promise<void>((resolve) => {
     storeData(transport, job.dataKey, bytes, expiry, now() + settings.timeoutMs, (error) => {
       if (error !== undefined) policy.report(withOperation(error, 'getOrSet'));
@@ -231,18 +273,42 @@ export function stillCurrent(context: Context, job: LoadJob): Promise<boolean> {
   });
 }
 
+/** The tags a job's item is written with: read with its data on every poll. */
+function declaredTags(job: LoadJob): readonly string[] {
+  return job.tags === undefined ? NO_TAGS : job.tags.tags.map((tag) => tag.name);
+}
+
 type Found = { readonly found: true; readonly value: unknown } | { readonly found: false };
-type Polled = Found & { readonly lock?: boolean | undefined };
+type Polled = Found & { readonly lock?: boolean | undefined; readonly failure?: LoadFailure | undefined };
 
 const NOT_FOUND: Found = { found: false };
 
-/** Reads the data key: a value that is fresh counts; a stale, missing or failed read does not. */
-function readFresh(context: Context, dataKey: string): Promise<Found> {
+/**
+ * Reads the data key: a value that is fresh counts; a stale, missing or failed read does not. A
+ * tagged value counts only if its tags, read now, still hold: another caller's load may have run
+ * across an invalidation (T1).
+ */
+function readFresh(context: Context, dataKey: string, declared: readonly string[] = NO_TAGS): Promise<Found> {
   return new Promise((resolve) => {
-    readData(context.transport, dataKey, now() + context.settings.timeoutMs, (error, bytes) => {
+    readChecked(context, dataKey, declared, now() + context.settings.timeoutMs, (error, bytes) => {
       resolve(error === undefined ? found(context, bytes) : NOT_FOUND);
     });
   });
+}
+
+const NO_TAGS: readonly string[] = [];
+
+/** {@link readData} with the value's tags checked: a value they invalidated, even softly, reads as a miss. */
+function readChecked(
+  context: Context,
+  dataKey: string,
+  declared: readonly string[],
+  deadline: number,
+  done: (error: CacheError | undefined, bytes: Buffer | undefined) => void,
+): void {
+  context.tags.read(dataKey, undefined, '', declared, NO_TAGS, deadline, (error, bytes, check) =>
+    done(error, check === undefined || check.state === 'fresh' ? bytes : undefined),
+  );
 }
 
 function found(context: Context, bytes: Buffer | undefined): Found {
@@ -255,23 +321,25 @@ function found(context: Context, bytes: Buffer | undefined): Found {
  * was released after its value was stored, so the data read after it sees that value. (Across a
  * pool the order is not guaranteed; the holder's own check in {@link holdAndLoad} covers that.)
  */
-function poll(context: Context, dataKey: string, lock: FleetLock): Promise<Polled> {
+function poll(context: Context, dataKey: string, lock: FleetLock, declared: readonly string[]): Promise<Polled> {
   return new Promise((resolve) => {
     let held: boolean | undefined;
+    let failure: LoadFailure | undefined;
     let lockAnswered = false;
     let data: Found | undefined;
     let dataFailed = false;
     const settle = (): void => {
       if (!lockAnswered || (data === undefined && !dataFailed)) return;
       if (data?.found === true) resolve(data);
-      else resolve({ found: false, lock: dataFailed ? undefined : held });
+      else resolve({ found: false, lock: dataFailed ? undefined : held, failure });
     };
-    lock.check((answer) => {
+    lock.check((answer, failed) => {
       held = answer;
+      failure = failed;
       lockAnswered = true;
       settle();
     });
-    readData(context.transport, dataKey, now() + context.settings.timeoutMs, (error, bytes) => {
+    readChecked(context, dataKey, declared, now() + context.settings.timeoutMs, (error, bytes) => {
       if (error === undefined) data = found(context, bytes);
       else dataFailed = true;
       settle();

@@ -6,7 +6,23 @@ import { now, type ReplyCallback, type Transport } from '../transport.js';
 /** What an attempt to take a lock found. */
 export type LockTaken = 'won' | 'held' | 'unavailable';
 
+/** A failed load another caller reported at the lock key: its error's class name and message. */
+export interface LoadFailure {
+  readonly name: string;
+  readonly message: string;
+}
+
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * How long a failure marker lives, whole seconds: memcached keeps it 1 to 2 s. Long enough for every
+ * waiter to see it at its next poll (at most 100 ms apart), short enough that the next caller after
+ * it loads again.
+ */
+const FAILURE_MARKER_TTL = 2;
+/** A failure marker's value starts with this byte; a lock's value is empty. */
+const FAILURE_MARK = 0x46; // 'F'
+const MAX_MARKER_MESSAGE = 512;
 
 /**
  * The fleet-wide lock of one data key (DESIGN §8): taken with `add`, which exactly one client in the
@@ -56,13 +72,49 @@ export class FleetLock {
     this.transport.store(opcode, this.key, EMPTY, toExpiry(this.ttl + 1), now() + this.timeoutMs, callback, cas);
   }
 
-  /** Sends a read of the lock; `held` is `undefined` when memcached did not answer. */
-  check(callback: (held: boolean | undefined) => void): void {
-    this.transport.get(this.key, now() + this.timeoutMs, (error, status) => {
+  /**
+   * Sends a read of the lock; `held` is `undefined` when memcached did not answer. A failure
+   * marker ({@link markFailed}) holds the lock too, and comes back as `failure`.
+   */
+  check(callback: (held: boolean | undefined, failure?: LoadFailure) => void): void {
+    this.transport.get(this.key, now() + this.timeoutMs, (error, status, value) => {
+      if (error === undefined && status === Status.Ok && value.length > 0 && value[0] === FAILURE_MARK) {
+        callback(true, decodeFailure(value));
+        return;
+      }
       callback(
         error !== undefined ? undefined : status === Status.Ok ? true : status === Status.NotFound ? false : undefined,
       );
     });
+  }
+
+  /**
+   * Replaces the lock this instance holds by a short failure marker naming the loader's error (a
+   * set by CAS: only the owner's lock): the callers waiting for this load see it at their next poll
+   * and fail (or serve stale) at once instead of loading in turn; the next caller after it expires
+   * loads again. Sent before this returns (close() waits for it); the lock is no longer held.
+   */
+  markFailed(failure: unknown, done: (marked: boolean) => void): void {
+    const cas = this.cas;
+    this.cas = 0n;
+    if (cas === 0n) {
+      done(false);
+      return;
+    }
+    const name = failure instanceof Error ? failure.name : 'Error';
+    const message = (failure instanceof Error ? failure.message : String(failure)).slice(0, MAX_MARKER_MESSAGE);
+    const marker = Buffer.from(`F${JSON.stringify({ name, message })}`, 'utf8');
+    this.transport.store(
+      Opcode.Set,
+      this.key,
+      marker,
+      toExpiry(FAILURE_MARKER_TTL),
+      now() + this.timeoutMs,
+      // Not stored: the lock was lost meanwhile (someone else's now), or memcached failed and a lock
+      // of ours may remain until its expiry, as after any failed release.
+      (error, status) => done(error === undefined && status === Status.Ok),
+      cas,
+    );
   }
 
   /**
@@ -119,4 +171,18 @@ export class FleetLock {
       cas,
     );
   }
+}
+
+/** The failure a marker names; a marker that does not parse still says that the load failed. */
+function decodeFailure(value: Buffer): LoadFailure {
+  try {
+    const parsed: unknown = JSON.parse(value.toString('utf8', 1));
+    if (typeof parsed === 'object' && parsed !== null) {
+      const { name, message } = parsed as { name?: unknown; message?: unknown };
+      if (typeof name === 'string' && typeof message === 'string') return { name, message };
+    }
+  } catch {
+    // Not JSON: a foreign or truncated marker.
+  }
+  return { name: 'Error', message: 'the loader failed in another process' };
 }

@@ -1,6 +1,6 @@
-import { checkKey, checkLoader, getOrSetOptionsOf, rejectingThrows } from '../arguments.js';
+import { checkKey, checkLoader, getOrSetOptionsOf, rejectingThrows, tagsOf } from '../arguments.js';
 import type { Context } from '../context.js';
-import { decodeData, readData } from '../data-requests.js';
+import { decodeData } from '../data-requests.js';
 import { CacheError } from '../errors.js';
 import { withOperation } from '../failure-policy.js';
 import { staleFor } from '../freshness.js';
@@ -10,10 +10,12 @@ import { observedLoader } from '../observability/loader.js';
 import { currentOperation, forceOutcome, recordError, setOutcome } from '../observability/trace.js';
 import type { Operations } from '../operations.js';
 import type { GetOrSetOptions } from '../options.js';
+import { itemTagsFrom } from '../tags/tagged-read.js';
 import { holdAndLoad, type Loaded, type LoadJob, loadThroughFleet, loadUnlocked, stillCurrent } from './fleet-load.js';
 import { FleetLock } from './fleet-lock.js';
 import { type Loader, runLoader } from './loader.js';
 import { joinWaitMs } from './locking.js';
+import { readCurrent, type StaleRead } from './tagged-reads.js';
 
 /**
  * `getOrSet`: read through the cache to a loader (DESIGN §4 I2, §8 I4–I6).
@@ -47,18 +49,21 @@ export class ReadThrough {
     loader: Loader<R>,
     options?: GetOrSetOptions,
   ): Promise<Awaited<R>> {
-    const { transport, keys, generations, policy, settings, stats } = this.context;
+    const { keys, generations, policy, settings, stats } = this.context;
     return rejectingThrows(() => {
       const state = this.operations.stateOf(namespace);
       const keyHash = keys.keyHash(checkKey(key));
       // Counted in stats.loads (and marked 'loaded' on the trace) each time it really runs.
       const load = observedLoader(stats, checkLoader(loader));
       const { freshness, locking } = getOrSetOptionsOf(options, settings);
+      const declared = tagsOf(options);
+      // Before the read, so before the loader: what the item is computed from is no newer (T1).
+      const capturedAt = Date.now();
       const trace = currentOperation();
-      return generations.call<Buffer, Awaited<R>>(
+      return generations.call<StaleRead, Awaited<R>>(
         state,
-        (head, deadline, done) => readData(transport, head + keyHash, deadline, done),
-        (error, bytes, head, resolve, reject) => {
+        (head, deadline, done) => readCurrent(this.context, state, head, keyHash, declared, deadline, done),
+        (error, read, head, resolve, reject) => {
           const settle = resolve as (value: unknown) => void;
           // Each caller says how its value came: its own load, another's (in this process or the fleet).
           const settleLoaded = ({ value, waited }: Loaded): void => {
@@ -78,8 +83,24 @@ export class ReadThrough {
             this.loadUncached(`${state.hash}:${keyHash}`, load).then(settle, reject);
             return;
           }
-          const job: LoadJob = { state, head, dataKey: head + keyHash, load, freshness, locking };
-          const cached = bytes === undefined ? undefined : decodeData(policy, 'getOrSet', bytes);
+          const tags =
+            declared === undefined ? undefined : itemTagsFrom(declared, read?.records ?? new Map(), capturedAt);
+          const job: LoadJob = { state, head, dataKey: head + keyHash, load, freshness, locking, tags, trace };
+          const bytes = read?.bytes;
+          if (read?.cleared === true) {
+            // Invalidated by a soft clear still inside its window: served, and refreshed once in the fleet.
+            const cached = decodeData(policy, 'getOrSet', bytes as Buffer);
+            if (cached !== undefined) {
+              stats.staleAfterClear += 1;
+              stats.staleServed += 1;
+              forceOutcome(trace, 'stale-after-clear');
+              settle(cached);
+              this.refresh(job);
+              return;
+            }
+          }
+          const cached =
+            bytes === undefined || read?.cleared === true ? undefined : decodeData(policy, 'getOrSet', bytes);
           const stale = cached === undefined ? Number.NaN : staleFor(bytes as Buffer);
           if (stale < 0) {
             settle(countRead(stats, cached));
@@ -112,9 +133,13 @@ export class ReadThrough {
 
   /** The load of a missing key, shared by this process's callers (the first caller's options apply). */
   private flight(job: LoadJob): Promise<Loaded> {
-    const running = this.flights.get(job.dataKey);
+    // Tagged: only callers that read the same tag versions share a load — one that started after
+    // an invalidation must not receive a value computed before it (T1).
+    const key =
+      job.tags === undefined ? job.dataKey : `${job.dataKey}|${job.tags.tags.map((tag) => tag.version).join()}`;
+    const running = this.flights.get(key);
     if (running !== undefined) return this.join(running, job);
-    return shared(this.flights, job.dataKey, loadThroughFleet(this.context, job));
+    return shared(this.flights, key, loadThroughFleet(this.context, job));
   }
 
   /**

@@ -37,21 +37,38 @@ export function parseRequests(blobs: readonly Buffer[]): SentRequest[] {
 export function spyOnWrites(client: memjs.Client): {
   requests(): SentRequest[];
   blobs(): readonly Buffer[];
+  /**
+   * Round trips: the macrotasks in which something was written. Writes made in one turn of the
+   * event loop (a request and the batch flushed after it on nextTick) went out together; a write
+   * made later waited for something, a reply at the least.
+   */
+  turns(): number;
   clear(): void;
 } {
   const blobs: Buffer[] = [];
+  let turns = 0;
+  let inTurn = false;
   for (const server of client.servers) {
     const original = server.write.bind(server) as (blob: Buffer) => void;
     vi.spyOn(server as unknown as { write(blob: Buffer): void }, 'write').mockImplementation((blob: Buffer) => {
       blobs.push(Buffer.from(blob));
+      if (!inTurn) {
+        turns += 1;
+        inTurn = true;
+        setImmediate(() => {
+          inTurn = false;
+        });
+      }
       original(blob);
     });
   }
   return {
     requests: () => parseRequests(blobs),
     blobs: () => blobs,
+    turns: () => turns,
     clear: () => {
       blobs.length = 0;
+      turns = 0;
     },
   };
 }

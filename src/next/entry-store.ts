@@ -1,0 +1,74 @@
+import type { CacheEntry } from '../index.js';
+import type { HandlerContext } from './options.js';
+
+/**
+ * The tag an entry without tags of its own is written with. The cache judges read-time (soft) tags
+ * by the time an item was written, which it records only for tagged items: an untagged entry would
+ * read as expired under any soft tag (`revalidatePath`'s), so it never would be served.
+ */
+const WRITTEN_AT_TAG = 'memjs-namespaces/next';
+
+/** @internal A value to store, with the tags it carries. */
+export interface StoredWrite<V> {
+  readonly value: V;
+  readonly tags: readonly string[];
+  /** Seconds; `0` = never expires (memcached's LRU only); `undefined` = the cache's `ttl`. */
+  readonly ttl: number | undefined;
+}
+
+/**
+ * @internal The handlers' entries in one namespace of the cache, with their tags. A read is one
+ * `getEntry`: the entry, the versions of its tags and the read-time (soft) tags in one round trip
+ * once the process knows the entry's tags (the cache remembers them; two the first time). Keys are
+ * scoped to the handler's kind and {@link scope}; tags belong to the cache's `prefix`.
+ */
+export class EntryStore {
+  /** Writes still running in this process, per key: a read of the key waits for them (Next's rule). */
+  private readonly pending = new Map<string, Promise<void>>();
+  /** What the keys are scoped to besides the kind: the build, for the incremental cache. */
+  scope = '';
+
+  constructor(
+    readonly context: HandlerContext,
+    private readonly kind: 'use-cache' | 'incremental',
+  ) {}
+
+  /** The key (before the cache's hashing) of `cacheKey`'s entry in this scope. */
+  private keyOf(cacheKey: string): string {
+    return JSON.stringify([this.kind, this.scope, cacheKey]);
+  }
+
+  /**
+   * The entry under `cacheKey` — fresh, or stale (a tag soft-invalidated) — or `undefined` on a miss
+   * and when a tag or read-time tag expired it. Waits for a write of the key still running here.
+   */
+  async read<V>(cacheKey: string, readTags: readonly string[]): Promise<CacheEntry<V> | undefined> {
+    await this.pending.get(cacheKey);
+    const { cache, namespace } = this.context;
+    return cache.getEntry<V>(namespace, this.keyOf(cacheKey), readTags.length === 0 ? undefined : { tags: readTags });
+  }
+
+  /**
+   * Stores an entry once `produce` has it (`undefined`: nothing to store); a read of the key in this
+   * process waits until then. The cache reads the tags' versions when it writes.
+   */
+  async write(cacheKey: string, produce: () => Promise<StoredWrite<Uint8Array | object> | undefined>): Promise<void> {
+    let settle = (): void => {};
+    const done = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    this.pending.set(cacheKey, done);
+    try {
+      const entry = await produce();
+      if (entry === undefined) return;
+      const { cache, namespace } = this.context;
+      await cache.set(namespace, this.keyOf(cacheKey), entry.value as Uint8Array, {
+        ...(entry.ttl === undefined ? {} : { ttl: entry.ttl }),
+        tags: entry.tags.length === 0 ? [WRITTEN_AT_TAG] : entry.tags,
+      });
+    } finally {
+      if (this.pending.get(cacheKey) === done) this.pending.delete(cacheKey);
+      settle();
+    }
+  }
+}
