@@ -188,8 +188,8 @@ export interface SetOptions extends FreshnessOptions, TagOptions {
    * Epoch ms (like `Date.now()`): the value reflects the world as of this time — when its
    * computation began. With `tags`, the write stores nothing and resolves `false` if one of the
    * tags was (hard-)invalidated at or after it; softly invalidated inside its window, the value is
-   * stored as stale. A tag whose record this process had to create is not counted (a creation,
-   * not an invalidation). Compared with the invalidators' clocks: keep them in sync. Without
+   * stored as stale. A tag record created since (found missing) is not counted (a creation, not an
+   * invalidation). Compared with the invalidators' clocks: keep them in sync. Without
    * `tags` it changes nothing; `writtenAt` stays the time of the write.
    */
   readonly computedAt?: number;

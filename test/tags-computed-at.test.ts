@@ -63,6 +63,18 @@ describe('set with computedAt (a value computed across an invalidation)', () => 
     expect(await cache.get('ns', 'k')).toBe('v');
   });
 
+  it('a record another process created during the computation does not refuse it; an invalidation does', async () => {
+    const prefix = randomPrefix();
+    const writer = makeCache({ prefix });
+    const other = makeCache({ prefix });
+    const computedAt = Date.now() - 1000;
+    await other.getTagStates(['new-tag']); // found missing and created, after computedAt
+    expect(await writer.set('ns', 'k', 'v', { tags: ['new-tag'], computedAt })).toBe(true);
+    expect(await writer.get('ns', 'k')).toBe('v');
+    await other.invalidateTags(['new-tag']);
+    expect(await writer.set('ns', 'k2', 'v', { tags: ['new-tag'], computedAt })).toBe(false);
+  });
+
   it('refuses a computedAt that is not epoch ms before anything is sent', async () => {
     const client = rawClient();
     const cache = new NamespacedCache({ client, prefix: randomPrefix() });

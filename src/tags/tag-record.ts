@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 
 /**
  * The record of one tag, stored at `<prefix>:g:<h64(tag)>` as ASCII:
- * `1:<version>:<h|s>:<staleAt>:<expiredAt>:<floor>:<stale versions>`.
+ * `1:<version>:<h|s|c>:<staleAt>:<expiredAt>:<floor>:<stale versions>`.
  *
  * - `version`: 16 random hex digits, replaced by every invalidation and by the record's creation.
  *   Never a counter: a record that memcached evicted and that is created again must not repeat a
  *   version an invalidated item carries (T2, symfony/symfony#43301).
- * - `h` (hard) or `s` (soft): how the last invalidation (or the creation, always hard) was made.
+ * - `h` (hard) or `s` (soft): how the last invalidation was made; `c`: no invalidation since the
+ *   record was created (found missing) — judged as a hard invalidation at its creation, except by
+ *   `set`'s `computedAt` (a creation is not an invalidation that happened during a computation).
  * - `staleAt`: epoch ms of the last invalidation or creation; `expiredAt`: when it expires what was
  *   written before it (= `staleAt` when hard); `floor`: items written before it are expired whatever
  *   the soft window says (an earlier hard invalidation, or a soft one whose window has closed) —
@@ -26,9 +28,11 @@ export interface TagRecord {
   readonly expiredAt: number;
   readonly floor: number;
   readonly staleVersions: readonly string[];
+  /** `c`: the record was created and not invalidated since (it judges as a hard one). */
+  readonly created: boolean;
 }
 
-const RECORD_PATTERN = /^1:([0-9a-f]{16}):([hs]):(\d+):(\d+):(\d+):((?:[0-9a-f]{16}(?:\.[0-9a-f]{16})*)?)$/;
+const RECORD_PATTERN = /^1:([0-9a-f]{16}):([hsc]):(\d+):(\d+):(\d+):((?:[0-9a-f]{16}(?:\.[0-9a-f]{16})*)?)$/;
 
 /** How many open soft invalidations a record remembers the versions of: older ones read as expired. */
 const MAX_STALE_VERSIONS = 4;
@@ -54,9 +58,17 @@ export function newVersion(): string {
   return sharedVersion(randomBytes(8).toString('hex'));
 }
 
-/** @internal The record a hard invalidation (or a creation) at `time` writes. */
-export function hardRecord(time: number): TagRecord {
-  return { version: newVersion(), soft: false, staleAt: time, expiredAt: time, floor: time, staleVersions: [] };
+/** @internal The record a hard invalidation at `time` writes (`created`: the record was found missing). */
+export function hardRecord(time: number, created = false): TagRecord {
+  return {
+    version: newVersion(),
+    soft: false,
+    staleAt: time,
+    expiredAt: time,
+    floor: time,
+    staleVersions: [],
+    created,
+  };
 }
 
 /**
@@ -71,14 +83,15 @@ export function softRecord(previous: TagRecord | undefined, time: number, staleF
   const floor = open || !previous.soft ? previous.floor : previous.staleAt;
   const expiredAt = open ? Math.min(time + staleForMs, previous.expiredAt) : time + staleForMs;
   const staleVersions = [previous.version, ...(open ? previous.staleVersions : [])].slice(0, MAX_STALE_VERSIONS);
-  return { version: newVersion(), soft: true, staleAt: time, expiredAt, floor, staleVersions };
+  return { version: newVersion(), soft: true, staleAt: time, expiredAt, floor, staleVersions, created: false };
 }
 
 /** @internal The stored form of a record. */
 export function encodeRecord(record: TagRecord): Buffer {
-  const { version, soft, staleAt, expiredAt, floor, staleVersions } = record;
+  const { version, soft, staleAt, expiredAt, floor, staleVersions, created } = record;
   const times = `${Math.round(staleAt)}:${Math.round(expiredAt)}:${Math.round(floor)}`;
-  return Buffer.from(`1:${version}:${soft ? 's' : 'h'}:${times}:${staleVersions.join('.')}`, 'latin1');
+  const kind = soft ? 's' : created ? 'c' : 'h';
+  return Buffer.from(`1:${version}:${kind}:${times}:${staleVersions.join('.')}`, 'latin1');
 }
 
 /** @internal A stored record, or `undefined` for bytes that are not one. */
@@ -93,6 +106,7 @@ export function decodeRecord(bytes: Buffer): TagRecord | undefined {
     expiredAt: Number(match[4]),
     floor: Number(match[5]),
     staleVersions: match[6] === '' ? [] : (match[6] as string).split('.'),
+    created: match[2] === 'c',
   };
 }
 
@@ -100,20 +114,15 @@ export function decodeRecord(bytes: Buffer): TagRecord | undefined {
  * @internal The version an item computed at `computedAt` (epoch ms) carries for the tag, as it reads
  * `record` at write time, or `undefined` when an invalidation at or after `computedAt` expired it.
  *
- * - Nothing since `computedAt`, or a record this process created (`createdHere`: found missing, so
- *   a creation rather than an invalidation — a new tag must not cost every first render twice):
- *   the current version.
+ * - Nothing since `computedAt`, or only the record's creation (found missing, by any process: a
+ *   creation rather than an invalidation — a new tag must not cost every first render twice): the
+ *   current version.
  * - Only soft invalidations since, inside their window, after every hard one: a version current
  *   just before them, so that the item reads as stale, as one written before them would.
  * - Anything else: expired.
  */
-export function versionAsOf(
-  record: TagRecord,
-  computedAt: number,
-  time: number,
-  createdHere: boolean,
-): string | undefined {
-  if (record.staleAt < computedAt || createdHere) return record.version;
+export function versionAsOf(record: TagRecord, computedAt: number, time: number): string | undefined {
+  if (record.staleAt < computedAt || record.created) return record.version;
   const servable = record.soft && time < record.expiredAt && record.floor < computedAt;
   return servable ? record.staleVersions[0] : undefined;
 }

@@ -51,14 +51,13 @@ class RecordLookup {
       this.finish(new CacheError('E_TAG', 'a tag record kept vanishing while it was created'), undefined);
       return;
     }
-    const record = hardRecord(Date.now());
+    const record = hardRecord(Date.now(), true);
     // A foreign value is replaced (set): like any invalidation, always safe. Only a real miss adds.
     const opcode = foreign ? Opcode.Set : Opcode.Add;
     this.records.transport.store(opcode, this.key, encodeRecord(record), 0, this.deadline, (error, status) => {
       if (error !== undefined) this.finish(error, undefined);
       else if (status === Status.Ok) {
         this.records.stats.tagsCreated += 1;
-        this.records.created(record.version);
         this.finish(undefined, record);
       } else if (status === Status.Exists || status === Status.NotStored) this.start();
       else this.finish(new CacheError('E_SERVER', `memcached refused a tag record: ${statusName(status)}`), undefined);
@@ -119,8 +118,6 @@ export class TagRecords {
   private readonly keys = new Map<string, string>();
   /** The last record read per key, with its bytes: a record that did not change is not parsed again. */
   private readonly parsed = new Map<string, { readonly bytes: Buffer; readonly record: TagRecord }>();
-  /** Versions of records this process created (found missing): creations, not invalidations. */
-  private readonly createdVersions = new Set<string>();
 
   constructor(
     readonly transport: Transport,
@@ -173,17 +170,6 @@ export class TagRecords {
     if (this.parsed.size >= 10_000) this.parsed.clear();
     this.parsed.set(key, { bytes: Buffer.from(bytes), record });
     return record;
-  }
-
-  /** @internal Called by a lookup that created a record. */
-  created(version: string): void {
-    if (this.createdVersions.size >= 10_000) this.createdVersions.clear();
-    this.createdVersions.add(version);
-  }
-
-  /** Whether `record` is one this process created and nobody has invalidated since. */
-  createdHere(record: TagRecord): boolean {
-    return this.createdVersions.has(record.version);
   }
 
   /** @internal Called by a lookup when it settles. */

@@ -238,8 +238,7 @@ export class TaggedReads {
       const time = Date.now();
       const carried: ItemTag[] = [];
       for (const name of tags) {
-        const record = records.get(name) as TagRecord;
-        const version = versionAsOf(record, computedAt, time, this.records.createdHere(record));
+        const version = versionAsOf(records.get(name) as TagRecord, computedAt, time);
         if (version === undefined) return done(undefined, undefined);
         carried.push({ name, version });
       }
