@@ -74,6 +74,12 @@ export function casAt(buffer: Buffer, start: number, stop: number): bigint {
   return BigInt(buffer.toString('latin1', start, stop));
 }
 
+/**
+ * memcached's largest item size (`-I`) is 1 GiB: a longer value is not a reply, and waiting for
+ * its bytes would only end at the deadline.
+ */
+export const MAX_VALUE_LENGTH = 2 ** 30;
+
 /** A reply line longer than this without its end is not memcached's. */
 const MAX_LINE = 1024;
 
