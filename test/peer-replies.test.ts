@@ -53,6 +53,12 @@ describe('replies that cannot be answers fail at once, not at the deadline', () 
     await failsFast(await scriptedPeer((line) => `VALUE ${key(line)} 0 2000000000\r\n`), 'text', 'E_PROTOCOL');
   });
 
+  it.each(['meta', 'text'] as const)('%s: a binary frame (no line end in sight)', async (protocol) => {
+    const frame = Buffer.alloc(24);
+    frame[0] = 0x81;
+    await failsFast(await scriptedPeer(() => frame), protocol, 'E_PROTOCOL');
+  });
+
   it.each(['meta', 'text'] as const)('%s: CLIENT_ERROR and ERROR are protocol errors', async (protocol) => {
     await failsFast(await scriptedPeer(() => 'CLIENT_ERROR bad command line format\r\n'), protocol, 'E_PROTOCOL');
     await failsFast(await scriptedPeer(() => 'ERROR\r\n'), protocol, 'E_PROTOCOL');
