@@ -296,6 +296,15 @@ export class SocketConnection extends Pipeline {
     const speech = this.endpoint.speech;
     if (result.meta) {
       this.ready(metaCodec);
+    } else if (!result.version) {
+      // Not a server without meta but a refusal (memcached at its connection limit says `ERROR Too
+      // many open connections`) or not memcached: a failed connect, never a reason to speak binary
+      // to this server from now on.
+      this.lost(
+        socket,
+        new CacheError('E_PROTOCOL', `memcached ${this.label} did not answer the protocol probe: ${result.what}`),
+        true,
+      );
     } else if (speech === 'auto') {
       this.fallback = binaryCodec;
       this.ready(binaryCodec);
