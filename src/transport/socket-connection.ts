@@ -180,7 +180,8 @@ export class SocketConnection extends Pipeline {
           this.backoffTimer = undefined;
           if (this.phase === 'closed' && this.queue.length > 0) this.open();
         }, this.retryAt - time);
-        this.backoffTimer.unref();
+        // Not unref'd: calls wait on it, and nothing else may be keeping the process alive until they
+        // settle (detach() clears it).
       }
       return;
     }
