@@ -333,10 +333,12 @@ export class SocketConnection extends Pipeline {
     this.parts = [];
     this.partsLength = 0;
     this.unansweredBytes = 0;
-    if (phase === 'probing' && this.endpoint.speech === 'auto' && this.endpoint.tls === undefined && !connectFailed) {
-      // A server that only speaks binary closes the connection on the text probe.
-      this.fallback = binaryCodec;
-    } else if (phase !== 'ready') {
+    const probeClosed =
+      phase === 'probing' && this.endpoint.speech === 'auto' && this.endpoint.tls === undefined && !connectFailed;
+    // A server that only speaks binary closes the connection on the text probe. But so does one
+    // killed mid-probe: what detection found holds for one connection, and the next one probes again.
+    this.fallback = probeClosed ? binaryCodec : undefined;
+    if (!probeClosed && phase !== 'ready') {
       this.failures += 1;
       this.retryAt = now() + backoffMs(this.failures);
       this.lastError = error;
