@@ -64,3 +64,47 @@ describe('replies that cannot be answers fail at once, not at the deadline', () 
     await failsFast(await scriptedPeer(() => 'ERROR\r\n'), protocol, 'E_PROTOCOL');
   });
 });
+
+/**
+ * A scripted binary-only peer: it closes the connection on the text probe (as `memcached -B binary`
+ * does), then answers every binary request with what `answer` makes of its header.
+ */
+async function binaryPeer(answer: (request: Buffer) => Buffer): Promise<string> {
+  const peer = createServer((socket: Socket) => {
+    let pending = Buffer.alloc(0);
+    socket.on('error', () => {});
+    socket.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      if (pending[0] !== 0x80) {
+        socket.destroy();
+        return;
+      }
+      while (pending.length >= 24 && pending.length >= 24 + pending.readUInt32BE(8)) {
+        const length = 24 + pending.readUInt32BE(8);
+        socket.write(answer(pending.subarray(0, length)));
+        pending = pending.subarray(length);
+      }
+    });
+  });
+  peers.push(peer);
+  peer.listen(0, '127.0.0.1');
+  await once(peer, 'listening');
+  return `127.0.0.1:${(peer.address() as { port: number }).port}`;
+}
+
+describe('binary replies that cannot be answers', () => {
+  it('a key and extras longer than the body is a protocol error, never a hit with an empty value', async () => {
+    const servers = await binaryPeer((request) => {
+      const reply = Buffer.alloc(28);
+      reply[0] = 0x81;
+      reply[1] = request[1] as number;
+      reply[4] = 200; // extras length, past the 4-byte body
+      reply.writeUInt32BE(4, 8);
+      request.copy(reply, 12, 12, 16); // opaque
+      return reply;
+    });
+    const cache = new NamespacedCache({ servers, prefix: randomPrefix(), timeout: 2, failOpen: false });
+    await expect(cache.get('n', 'k')).rejects.toMatchObject({ code: 'E_PROTOCOL' });
+    await cache.close();
+  });
+});
