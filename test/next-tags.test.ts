@@ -104,3 +104,13 @@ describe('Next tags the cache would refuse', () => {
     await expect(handler.get('fetch-key', { kind: 'FETCH', tags, softTags })).resolves.toBeNull();
   });
 });
+
+describe('a get behind a pending set', () => {
+  it('a set whose entry never settles holds a get of its key back for a bounded time only', async () => {
+    const { handler } = handlerWithErrors();
+    await handler.set('k', Promise.resolve(entryOf('stored')));
+    void handler.set('k', new Promise<UseCacheEntry>(() => {}));
+    // Waits (up to 1 s), then reads memcached: the entry stored before.
+    expect(await text(await handler.get('k', []))).toBe('stored');
+  });
+});

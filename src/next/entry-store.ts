@@ -9,6 +9,13 @@ import { cacheTags, tooManyTags } from './tags.js';
  */
 const WRITTEN_AT_TAG = 'memjs-namespaces/next';
 
+/**
+ * How long a read waits for a write of its key still running in this process (Next's rule: a `get`
+ * sees the `set` before it). The write awaits Next's entry, which may never settle; after this the
+ * read goes to memcached (a miss, unless another instance stored the entry).
+ */
+const PENDING_WRITE_WAIT_MS = 1000;
+
 /** @internal A value to store, with the tags it carries. */
 export interface StoredWrite<V> {
   readonly value: V;
@@ -41,11 +48,12 @@ export class EntryStore {
 
   /**
    * The entry under `cacheKey` — fresh, or stale (a tag soft-invalidated) — or `undefined` on a miss
-   * and when a tag or read-time tag expired it. Waits for a write of the key still running here.
-   * More read-time tags than the cache checks: a miss, reported (what they guard cannot be checked).
+   * and when a tag or read-time tag expired it. Waits for a write of the key still running here,
+   * for {@link PENDING_WRITE_WAIT_MS} at most. More read-time tags than the cache checks: a miss, reported (what they guard cannot be checked).
    */
   async read<V>(cacheKey: string, readTags: readonly string[]): Promise<CacheEntry<V> | undefined> {
-    await this.pending.get(cacheKey);
+    const pending = this.pending.get(cacheKey);
+    if (pending !== undefined) await withinWait(pending);
     const { cache, namespace, onError } = this.context;
     const tags = cacheTags(readTags);
     const excess = tooManyTags(tags, `the entry under ${JSON.stringify(cacheKey)} was read as a miss`);
@@ -91,4 +99,14 @@ export class EntryStore {
       settle();
     }
   }
+}
+
+/** Settles when `pending` does, or after {@link PENDING_WRITE_WAIT_MS}, whichever comes first. */
+function withinWait(pending: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, PENDING_WRITE_WAIT_MS);
+    timer.unref();
+  });
+  return Promise.race([pending, waited]).finally(() => clearTimeout(timer));
 }
