@@ -18,11 +18,12 @@ import { startMemcached } from '../scripts/memcached.js';
 import { compressionMemory, compressionModes } from './compression.js';
 import { latencyAt, measure, median } from './measure.js';
 import { Clients, type Mode } from './modes.js';
+import { protocolModes } from './protocols.js';
 import { SIZES } from './values.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const MS = Number(process.env.BENCH_MS ?? 300);
-const DEFAULT_SECTIONS = ['get', 'sizes', 'multi', 'namespaces', 'latency', 'compression'];
+const DEFAULT_SECTIONS = ['get', 'protocols', 'sizes', 'multi', 'namespaces', 'latency', 'compression'];
 const ALL_SECTIONS = [...DEFAULT_SECTIONS, 'set', 'others'];
 
 interface Row {
@@ -99,7 +100,25 @@ const clients = new Clients(server.servers);
 const rows: Row[] = [];
 const latencyLines: string[] = [];
 const compressionLines: string[] = [];
+const protocolLines: string[] = [];
 try {
+  if (sections.includes('protocols')) {
+    const protocols = await protocolModes();
+    try {
+      for (const concurrency of [1, 16, 128])
+        rows.push(...(await compare('get 100 B, protocols', protocols.plain, concurrency)));
+      protocolLines.push('| mode | in flight | ops/s | × plain meta |', '|---|---:|---:|---:|');
+      for (const concurrency of [1, 16, 128]) {
+        for (const row of await compare('get 100 B, TLS', protocols.tls, concurrency)) {
+          const ops = Math.round(row.opsPerSecond).toLocaleString('en-US');
+          protocolLines.push(`| ${row.mode} | ${concurrency} | ${ops} | ${ratio(row.toFirst)} |`);
+        }
+      }
+      console.log(protocolLines.join('\n'));
+    } finally {
+      await protocols.close();
+    }
+  }
   if (sections.includes('get')) {
     const modes = await clients.getModes(SIZES['100 B']);
     for (const concurrency of [1, 16, 128]) rows.push(...(await compare('get 100 B', modes, concurrency)));
@@ -197,6 +216,12 @@ and to raw memjs in the same round. Every mode \`JSON.parse\`s the value. "in fl
 ${throughputTable(rows)}
 
 ${latencyLines.join('\n')}
+
+Protocols: "get 100 B, protocols" rows are on a memcached of their own; there "× floor" is against the meta floor
+(bare pipelined \`mg\`, bench/meta-floor.ts), and the binary floor is listed beside it. TLS against plain TCP, same
+memcached (\`-Z\` with a plain listener), same round:
+
+${protocolLines.join('\n')}
 
 Compression: a 100 KB JSON value with and without \`compression: true\` (Brotli quality 1, threshold 16384);
 memory on a memcached of each variant's own.

@@ -27,6 +27,18 @@ export interface MemcachedOptions {
   readonly memoryMb?: number;
   /** Worker threads (`-t`). @default 2 */
   readonly threads?: number;
+  /** Speak only the binary protocol (`-B binary`). */
+  readonly binaryOnly?: boolean;
+  /** Serve TLS (`-Z`) with this certificate and key (files); `caFile` and `verifyMode` for mutual TLS. */
+  readonly tls?: {
+    readonly cert: string;
+    readonly key: string;
+    readonly caFile?: string;
+    /** memcached's `ssl_verify_mode`: 0 none, 1 request, 2 require, 3 once. */
+    readonly verifyMode?: number;
+  };
+  /** With `tls`: also listen without TLS on this port (`-l notls:…`). */
+  readonly plainPort?: number;
 }
 
 /** A running memcached child process. */
@@ -35,6 +47,8 @@ export interface MemcachedServer {
   readonly port: number;
   /** `host:port`, as memjs and the cache take it. */
   readonly servers: string;
+  /** `host:port` without TLS: {@link servers}, or the `plainPort` listener of a TLS server. */
+  readonly plainServers: string;
   /** Freezes the process (SIGSTOP) and resolves once every thread has stopped. */
   pause(): Promise<void>;
   /** Resumes a paused process (SIGCONT). */
@@ -70,8 +84,17 @@ export async function freePort(): Promise<number> {
 }
 
 function memcachedArgs(port: number, options: MemcachedOptions): string[] {
-  const args = ['-l', HOST, '-p', String(port), '-U', '0', '-m', String(options.memoryMb ?? 64)];
+  const args = ['-l', `${HOST}:${port}`, '-U', '0', '-m', String(options.memoryMb ?? 64)];
   args.push('-t', String(options.threads ?? 2));
+  if (options.binaryOnly) args.push('-B', 'binary');
+  const tls = options.tls;
+  if (tls !== undefined) {
+    const settings = [`ssl_chain_cert=${tls.cert}`, `ssl_key=${tls.key}`];
+    if (tls.caFile !== undefined) settings.push(`ssl_ca_cert=${tls.caFile}`);
+    if (tls.verifyMode !== undefined) settings.push(`ssl_verify_mode=${tls.verifyMode}`);
+    args.push('-Z', '-o', settings.join(','));
+    if (options.plainPort !== undefined) args.push('-l', `notls:${HOST}:${options.plainPort}`);
+  }
   // memcached refuses to run as root unless told which user to be.
   if (process.getuid?.() === 0) args.push('-u', 'root');
   return args;
@@ -89,17 +112,17 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-/** Resolves once something accepts TCP connections on the port. */
-async function waitUntilListening(port: number, child: ChildProcess): Promise<void> {
+/** Resolves once something accepts TCP connections on the port (`name`: the child, for errors). */
+export async function waitUntilListening(port: number, child: ChildProcess, name = 'memcached'): Promise<void> {
   const deadline = Date.now() + 10_000;
   let exited = false;
   child.once('exit', () => {
     exited = true;
   });
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
-    if (exited) throw new Error(`memcached exited before listening on ${HOST}:${port}`);
+    if (exited) throw new Error(`${name} exited before listening on ${HOST}:${port}`);
     if (await accepts(port)) return;
-    if (Date.now() > deadline) throw new Error(`memcached did not listen on ${HOST}:${port} within 10 s`);
+    if (Date.now() > deadline) throw new Error(`${name} did not listen on ${HOST}:${port} within 10 s`);
     // No event tells when a child process starts listening: poll with backoff.
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
@@ -163,6 +186,7 @@ export async function startMemcached(options: MemcachedOptions = {}): Promise<Me
     host: HOST,
     port,
     servers: `${HOST}:${port}`,
+    plainServers: `${HOST}:${options.tls !== undefined && options.plainPort !== undefined ? options.plainPort : port}`,
     async pause() {
       child.kill('SIGSTOP');
       paused = true;

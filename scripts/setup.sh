@@ -10,14 +10,24 @@ if [ ! -d node_modules ]; then
   npm ci --no-audit --no-fund
 fi
 
-if [ -z "${MEMCACHED_SERVERS:-}" ] && ! command -v memcached >/dev/null 2>&1; then
+# Installs a Debian package when this machine can (apt-get, as root); else says how, and fails.
+install_or_explain() {
+  local package="$1" hint="$2"
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    echo "[setup] installing memcached (apt-get install -y memcached)"
+    echo "[setup] installing ${package} (apt-get install -y ${package})"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq memcached >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null
   else
-    echo "[setup] memcached is not installed: sudo apt-get install -y memcached, brew install memcached," >&2
-    echo "[setup] or docker compose up -d and MEMCACHED_SERVERS=127.0.0.1:11211" >&2
+    echo "[setup] ${package} is not installed: ${hint}" >&2
     exit 1
   fi
+}
+
+if [ -z "${MEMCACHED_SERVERS:-}" ] && ! command -v memcached >/dev/null 2>&1; then
+  install_or_explain memcached "sudo apt-get install -y memcached, brew install memcached, or docker compose up -d and MEMCACHED_SERVERS=127.0.0.1:11211"
+fi
+
+# twemproxy carries the text-protocol tests (test/twemproxy.test.ts, npm run test:protocols).
+if ! command -v nutcracker >/dev/null 2>&1; then
+  install_or_explain nutcracker "sudo apt-get install -y nutcracker (brew install twemproxy)"
 fi

@@ -1,6 +1,7 @@
 /**
  * `npm run soak`: minutes of mixed load with rotations from several cache instances (as several
- * processes would have), through server pauses and a kill/restart, checking every read:
+ * processes would have, on meta, binary and text at once), through server pauses and a kill/restart,
+ * checking every read:
  *
  * - a **stale read** returns a value whose write completed before a rotation (of its namespace or
  *   one above it) started, although that rotation resolved before the read started: invariant I1;
@@ -33,9 +34,15 @@ const errors = new Map<string, number>();
 const onError = (error: CacheError): void => {
   errors.set(error.code, (errors.get(error.code) ?? 0) + 1);
 };
+/**
+ * The instances speak different protocols to one memcached, as a fleet mid-deploy would: meta,
+ * binary (memjs) and text must read each other's values and see each other's rotations (I1).
+ */
+const PROTOCOLS = ['meta', 'binary', 'text', 'meta'] as const;
 const caches = Array.from(
   { length: INSTANCES },
-  () => new NamespacedCache({ servers: server.servers, prefix, timeout: 0.5, onError }),
+  (_, index) =>
+    new NamespacedCache({ servers: server.servers, prefix, timeout: 0.5, onError, protocol: PROTOCOLS[index] }),
 );
 
 /** For each path: the latest start of a rotation (of it or above) that has resolved. */

@@ -4,17 +4,16 @@ import { Generations } from './generation.js';
 import { type Hasher, loadedHasher, loadHasher } from './hash.js';
 import { KeySpace } from './keys.js';
 import { Lifecycle } from './lifecycle.js';
-import { checkMemjsClient, createMemjsClient, type MemjsClient } from './memjs-client.js';
 import { Namespaces } from './namespaces.js';
 import { type CacheDescription, operationChannel } from './observability/channel.js';
 import { Stats } from './observability/stats.js';
 import { describeCache, operationContext, traceOperation } from './observability/trace.js';
 import { Operations } from './operations.js';
 import { type NamespacedCacheOptions, resolveOptions, type Settings } from './options.js';
-import { installRendezvousHashing } from './pool.js';
 import { TagRecords } from './tags/tag-records.js';
 import { TaggedReads } from './tags/tagged-read.js';
 import { Tokens } from './tokens.js';
+import { reachFor } from './transport/choose.js';
 import { Transport } from './transport.js';
 
 /**
@@ -26,8 +25,6 @@ export class CacheCore {
   /** The counters `stats()` copies; every operation of the cache and its handles counts here. */
   readonly stats = new Stats();
   private readonly description: CacheDescription;
-  private readonly client: MemjsClient;
-  private readonly ownsClient: boolean;
   private readonly transport: Transport;
   /** The operations, once the hash functions have loaded, until the cache closes. */
   operations: Operations | undefined;
@@ -38,14 +35,10 @@ export class CacheCore {
   /** @throws TypeError or RangeError when an option is invalid. */
   constructor(options: NamespacedCacheOptions) {
     this.settings = resolveOptions(options);
-    const { client, servers } = this.settings;
-    this.ownsClient = client === undefined;
-    this.client = client === undefined ? createMemjsClient(servers) : checkMemjsClient(client);
-    // A pool the cache creates spreads keys by rendezvous hashing; a client passed in keeps its own
-    // mapping (useConsistentHashing() gives it ours).
-    if (this.ownsClient && this.client.servers.length > 1) installRendezvousHashing(this.client);
-    this.transport = new Transport(this.client, this.settings.timeoutMs, this.settings.compressAbove);
-    this.description = describeCache(this.settings.prefix, this.client.servers);
+    const reach = reachFor(this.settings);
+    const transport = new Transport(reach.connect, this.settings.timeoutMs, this.settings.compressAbove);
+    this.transport = transport;
+    this.description = describeCache(this.settings.prefix, reach.servers, () => transport.protocol, reach.tls);
     // xxhash-wasm compiles asynchronously, once per process; caches made after that start ready.
     const hasher = loadedHasher();
     if (hasher === undefined) {
@@ -122,7 +115,6 @@ export class CacheCore {
       )
       .then(() => {
         this.transport.close();
-        if (this.ownsClient) this.client.close();
       });
     return this.closing;
   }

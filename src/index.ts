@@ -32,10 +32,12 @@ export type {
   InvalidateOptions,
   MemjsClientLike,
   NamespacedCacheOptions,
+  Protocol,
   ServersOption,
   SetOptions,
   TagOptions,
   TagState,
+  TlsOptions,
 } from './options.js';
 export { useConsistentHashing } from './pool.js';
 export type { Loader, LoaderContext } from './read-through/loader.js';

@@ -4,6 +4,7 @@ import type { CacheError } from './errors.js';
 import { checkTtl } from './expiry.js';
 import { FRESHNESS_OPTIONS, type Freshness, freshnessOf } from './freshness.js';
 import { checkBoolean, checkOnError, checkPrefix, checkSeconds, checkServers } from './options-checks.js';
+import { checkConnection } from './protocol-options.js';
 import { LOCKING_DEFAULTS, LOCKING_OPTIONS, type Locking, lockingOf } from './read-through/locking.js';
 
 /**
@@ -85,11 +86,43 @@ export interface CommonOptions {
   readonly compression?: CompressionOption;
 }
 
-/** Connect through a memjs client you created; the cache never closes it. */
+/** Connect through a memjs client you created (binary protocol); the cache never closes it. */
 export interface ClientOption {
   /** A memjs client, e.g. `memjs.Client.create('host:11211')`. The cache uses it but never closes it. */
   readonly client: MemjsClientLike;
   readonly servers?: never;
+  readonly protocol?: never;
+  readonly tls?: never;
+}
+
+/**
+ * The wire protocol of the cache's connections:
+ * - `'meta'`: memcached's meta protocol (1.6.10+), on connections the cache opens itself;
+ * - `'text'`: the classic text protocol, for proxies (twemproxy, mcrouter) — see the README for
+ *   what changes (the fleet lock's release reads the lock's CAS first);
+ * - `'binary'`: the binary protocol through memjs (SASL, servers that speak only binary).
+ */
+export type Protocol = 'meta' | 'text' | 'binary';
+
+/**
+ * TLS options, passed to `node:tls`' `connect` (`ca`, `cert`, `key`, `servername`, …). Certificates
+ * are verified unless `rejectUnauthorized: false` says otherwise.
+ */
+export interface TlsOptions {
+  /** Trusted CA certificates (PEM); the system's when omitted. */
+  readonly ca?: string | Uint8Array | readonly (string | Uint8Array)[];
+  /** Client certificate chain (PEM), for servers that require mutual TLS. */
+  readonly cert?: string | Uint8Array | readonly (string | Uint8Array)[];
+  /** Client private key (PEM). */
+  readonly key?: string | Uint8Array | readonly (string | Uint8Array)[];
+  /** The key's passphrase. */
+  readonly passphrase?: string;
+  /** The name the certificate must carry (SNI); the server's host name by default. */
+  readonly servername?: string;
+  /** @default true */
+  readonly rejectUnauthorized?: boolean;
+  /** Any other `tls.connect` option. */
+  readonly [option: string]: unknown;
 }
 
 /** Let the cache create (and own) its memjs client. */
@@ -100,6 +133,19 @@ export interface ServersOption {
    */
   readonly servers?: string | readonly string[];
   readonly client?: never;
+  /**
+   * The wire protocol. By default: meta on the cache's own connections, falling back to binary per
+   * connection when the server has no meta (`memcached -B binary`, before 1.6.10; detected once per
+   * connection); binary through memjs when the servers carry SASL credentials (`user:pass@host`).
+   */
+  readonly protocol?: Protocol;
+  /**
+   * Encrypts the connections (meta or text): `true` verifies the server's certificate against the
+   * system's CAs; an object passes options to `node:tls` (CA, client certificate, `servername`). A
+   * failed handshake or a bad certificate is an `E_CONNECTION` error with its cause; never plain TCP.
+   * @default false
+   */
+  readonly tls?: boolean | TlsOptions;
 }
 
 /** Options of {@link NamespacedCache}. All are optional. */
@@ -210,6 +256,10 @@ export interface TagState {
 export interface Settings {
   readonly client: MemjsClientLike | undefined;
   readonly servers: string | undefined;
+  /** The protocol asked for; `undefined`: the default (see {@link ServersOption.protocol}). */
+  readonly protocol: Protocol | undefined;
+  /** `node:tls` options, or `undefined` for plain TCP. */
+  readonly tls: Readonly<Record<string, unknown>> | undefined;
   readonly prefix: string;
   readonly ttl: number;
   readonly tokenTtl: number;
@@ -246,6 +296,8 @@ const KNOWN_OPTIONS = new Set<string>([
   ...FRESHNESS_OPTIONS,
   ...LOCKING_OPTIONS,
   'compression',
+  'protocol',
+  'tls',
 ]);
 
 /** memjs option names people reach for by habit, and what this library calls them. */
@@ -280,9 +332,11 @@ export function resolveOptions(options: NamespacedCacheOptions = {}): Settings {
       `Expected \`tokenTtl\` to be 0 (never expires) or at least \`ttl\` (${ttl === 0 ? '0, never' : ttl}): an expiring token invalidates its whole namespace; got ${tokenTtl}`,
     );
   }
+  const checkedServers = checkServers(servers);
   return {
     client,
-    servers: checkServers(servers),
+    servers: checkedServers,
+    ...checkConnection(options as Readonly<Record<string, unknown>>, checkedServers),
     prefix: checkPrefix(options.prefix ?? DEFAULTS.prefix),
     ttl,
     tokenTtl,

@@ -1,25 +1,35 @@
 import { compressValue } from './compression.js';
 import { CacheError } from './errors.js';
-import type { MemjsClient, MemjsServer } from './memjs-client.js';
-import { Opcode } from './protocol.js';
+import { Opcode, Status } from './protocol.js';
 import { now } from './transport/clock.js';
-import { Connection, type ConnectionOwner } from './transport/connection.js';
+import type { ConnectionOwner, Pipeline } from './transport/pipeline.js';
 import { EMPTY, type ReplyCallback, Request } from './transport/request.js';
 
 export { now } from './transport/clock.js';
 export type { ReplyCallback } from './transport/request.js';
 
-/**
- * memjs wraps its request counter with `seq &= 0xffffffff`, which turns negative after 2^31
- * requests; every request then throws when memjs writes the opaque field. The transport assigns
- * sequence numbers itself and keeps them in 1 ..= 2^31 - 1.
- */
-const MAX_SEQ = 0x7fff_ffff;
+/** The wire protocols the cache speaks. */
+export type ProtocolName = 'meta' | 'text' | 'binary';
+
+/** The connections a transport sends through: memjs' servers, or sockets of the cache's own. */
+export interface Connections {
+  /** The protocol spoken (for observability); own connections say what they detected. */
+  readonly protocol: ProtocolName;
+  /** The connection `key` goes to, or `null` when no server is available. */
+  connectionFor(key: string): Pipeline | null;
+  all(): Iterable<Pipeline>;
+  /** Whether a delete can carry a CAS and an add's reply carries one (not on text). */
+  readonly casOnWrite: boolean;
+  /** The next request's sequence number (its opaque). */
+  nextSeq(): number;
+  /** Ends the connections; called once nothing is in flight. */
+  close(): void;
+}
 
 /**
- * Sends requests through a memjs client's servers: coalesced into one or two writes per connection
- * per tick, each with a deadline, replies read by the cache itself (transport/wire.ts), and memjs'
- * hang states detected and repaired (see {@link Connection}).
+ * Sends requests through a set of connections, whatever protocol they speak: coalesced into one
+ * or two writes per connection per tick, each with a deadline checked by one timer, reads retried
+ * once on a new connection, and `idle()` for `close()`. Everything above it sees one interface.
  */
 export class Transport implements ConnectionOwner {
   /**
@@ -27,10 +37,8 @@ export class Transport implements ConnectionOwner {
    * not reached the socket yet, so work started now may still share it (token lookups, I1).
    */
   epoch = 0;
-  private readonly connections = new Map<MemjsServer, Connection>();
-  private lastServer: MemjsServer | undefined;
-  private lastConnection: Connection | undefined;
-  private dirtyConnections: Connection[] = [];
+  private readonly connections: Connections;
+  private dirtyConnections: Pipeline[] = [];
   private flushScheduled = false;
   private scanTimer: NodeJS.Timeout | undefined;
   private readonly scanIntervalMs: number;
@@ -40,17 +48,18 @@ export class Transport implements ConnectionOwner {
   private closed = false;
 
   /**
-   * @param client - the memjs client whose servers carry the requests.
+   * @param connect - makes the connections the requests go through, told about this transport.
    * @param timeoutMs - how long a connection may leave its oldest request unanswered before it is
    *   considered stalled and reset.
    * @param compressAbove - values longer than this are stored compressed (compression.ts), since
    *   every stored value passes here; `Infinity`: never.
    */
   constructor(
-    private readonly client: MemjsClient,
+    connect: (owner: ConnectionOwner) => Connections,
     private readonly timeoutMs: number,
     private readonly compressAbove = Number.POSITIVE_INFINITY,
   ) {
+    this.connections = connect(this);
     // Deadlines are checked by one timer per transport, not one per request: the margin past a
     // deadline is at most this interval (5% of the timeout, between 2 and 50 ms).
     this.scanIntervalMs = Math.min(50, Math.max(2, timeoutMs / 20));
@@ -64,9 +73,14 @@ export class Transport implements ConnectionOwner {
     this.read(key, deadline, callback, true);
   }
 
+  /** Reads `key` with its CAS (the callback's `cas`). */
+  getWithCas(key: string, deadline: number, callback: ReplyCallback): void {
+    this.read(key, deadline, callback, true, true);
+  }
+
   /** @internal {@link get}, saying whether a failed connection may be retried. */
-  read(key: string, deadline: number, callback: ReplyCallback, retry: boolean): void {
-    this.send(Opcode.Get, key, undefined, 0, deadline, callback, retry);
+  read(key: string, deadline: number, callback: ReplyCallback, retry: boolean, withCas = false): void {
+    this.send(Opcode.Get, key, undefined, 0, deadline, callback, retry, 0n, withCas);
   }
 
   /**
@@ -74,7 +88,23 @@ export class Transport implements ConnectionOwner {
    * With `cas`, only the item with that CAS is deleted ({@link Status.Exists} when it changed).
    */
   delete(key: string, deadline: number, callback: ReplyCallback, cas = 0n): void {
+    if (cas !== 0n && !this.connections.casOnWrite) {
+      this.compareAndDelete(key, deadline, callback, cas);
+      return;
+    }
     this.send(Opcode.Delete, key, undefined, 0, deadline, callback, false, cas);
+  }
+
+  /**
+   * The text protocol has no delete by CAS: read the CAS, delete if it is `cas`. Between the two, the
+   * item could change hands only if it expired in that instant (a lock is renewed long before).
+   */
+  private compareAndDelete(key: string, deadline: number, callback: ReplyCallback, cas: bigint): void {
+    this.getWithCas(key, deadline, (error, status, _, current) => {
+      if (error !== undefined || status !== Status.Ok) callback(error, status, EMPTY, 0n);
+      else if (current !== cas) callback(undefined, Status.Exists, EMPTY, 0n);
+      else this.send(Opcode.Delete, key, undefined, 0, deadline, callback, false);
+    });
   }
 
   /**
@@ -92,12 +122,31 @@ export class Transport implements ConnectionOwner {
     cas = 0n,
   ): void {
     const stored = value.length > this.compressAbove ? compressValue(value, this.compressAbove) : value;
+    if ((opcode === Opcode.Add || cas !== 0n) && !this.connections.casOnWrite) {
+      // The text protocol's add and cas say nothing of the item's new CAS: read it (the fleet lock's
+      // renewal and release need it). Nobody else can have changed the item in between: a lock is
+      // only written by its holder, and an add by nobody once it exists.
+      this.send(
+        opcode,
+        key,
+        stored,
+        expiry,
+        deadline,
+        (error, status) => {
+          if (error !== undefined || status !== Status.Ok) callback(error, status, EMPTY, 0n);
+          else this.getWithCas(key, deadline, (_, __, ___, added) => callback(undefined, Status.Ok, EMPTY, added));
+        },
+        false,
+        cas,
+      );
+      return;
+    }
     this.send(opcode, key, stored, expiry, deadline, callback, false, cas);
   }
 
   /** {@link ConnectionOwner.retry}: the read once more, on a new connection. */
   retry(request: Request): void {
-    this.read(request.key, request.deadline, request.handOver(), false);
+    this.read(request.key, request.deadline, request.handOver(), false, request.withCas);
   }
 
   /** Resolves once every request sent so far has settled (replies or deadlines). */
@@ -114,16 +163,13 @@ export class Transport implements ConnectionOwner {
    */
   close(): void {
     this.closed = true;
-    // Called once idle (cache-core.ts): a client passed in outlives the cache, and must not keep it alive.
-    for (const connection of this.connections.values()) connection.detach();
+    // Called once idle (cache-core.ts).
+    this.connections.close();
   }
 
-  private nextSeq(): number {
-    let seq = this.client.seq + 1;
-    if (seq > MAX_SEQ || seq < 1) seq = 1;
-    // Written back to the client: a caller sharing it must not reuse our sequence numbers.
-    this.client.seq = seq;
-    return seq;
+  /** The protocol the connections speak. */
+  get protocol(): ProtocolName {
+    return this.connections.protocol;
   }
 
   private send(
@@ -135,28 +181,28 @@ export class Transport implements ConnectionOwner {
     callback: ReplyCallback,
     retry: boolean,
     cas = 0n,
+    withCas = false,
   ): void {
-    const server = this.closed ? null : this.client.server(key);
-    if (server === null) {
+    const connection = this.closed ? null : this.connections.connectionFor(key);
+    if (connection === null) {
       const error = this.closed
         ? new CacheError('E_CLOSED', 'the cache is closed')
         : new CacheError('E_CONNECTION', 'no memcached server is available');
       process.nextTick(callback, error, -1, EMPTY, 0n);
       return;
     }
-    let connection: Connection | undefined;
-    if (server === this.lastServer) {
-      connection = this.lastConnection as Connection;
-    } else {
-      connection = this.connections.get(server);
-      if (connection === undefined) {
-        connection = new Connection(server, this);
-        this.connections.set(server, connection);
-      }
-      this.lastServer = server;
-      this.lastConnection = connection;
-    }
-    const request = new Request(this.nextSeq(), opcode, key, value, expiry, deadline, callback, retry, cas);
+    const request = new Request(
+      this.connections.nextSeq(),
+      opcode,
+      key,
+      value,
+      expiry,
+      deadline,
+      callback,
+      retry,
+      cas,
+      withCas,
+    );
     if (connection.enqueue(request)) {
       this.write([connection]);
     } else {
@@ -165,7 +211,7 @@ export class Transport implements ConnectionOwner {
   }
 
   /** {@link ConnectionOwner.markDirty}. */
-  markDirty(connection: Connection): void {
+  markDirty(connection: Pipeline): void {
     if (!connection.dirty) {
       connection.dirty = true;
       this.dirtyConnections.push(connection);
@@ -186,7 +232,7 @@ export class Transport implements ConnectionOwner {
   };
 
   /** Writes the connections' queues: work started from now on can no longer share them. */
-  private write(connections: readonly Connection[]): void {
+  private write(connections: readonly Pipeline[]): void {
     this.epoch += 1;
     const time = now();
     for (const connection of connections) connection.flush(time);
@@ -199,7 +245,7 @@ export class Transport implements ConnectionOwner {
   private readonly scan = (): void => {
     this.scanTimer = undefined;
     const time = now();
-    for (const connection of this.connections.values()) connection.scan(time, this.timeoutMs);
+    for (const connection of this.connections.all()) connection.scan(time, this.timeoutMs);
     if (this.busy()) {
       this.scanTimer = setTimeout(this.scan, this.scanIntervalMs);
       this.scanTimer.unref();
@@ -226,7 +272,7 @@ export class Transport implements ConnectionOwner {
   }
 
   private busy(): boolean {
-    for (const connection of this.connections.values()) if (connection.busy()) return true;
+    for (const connection of this.connections.all()) if (connection.busy()) return true;
     return false;
   }
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CacheError, NamespacedCache } from '../src/index.js';
 import { Opcode } from '../src/protocol.js';
 import { errorLog, makeCache, randomPrefix, rawClient } from './support/cache.js';
+import { protocolOptions } from './support/protocol.js';
 import { privateMemcached } from './support/servers.js';
 import { spyOnWrites } from './support/wire.js';
 
@@ -95,7 +96,12 @@ describe('getMulti / setMulti / deleteMulti', () => {
   it('fails reads open (the hits it has) and writes open, and rejects deletes, when memcached fails', async () => {
     const server = await privateMemcached();
     const log = errorLog();
-    const cache = new NamespacedCache({ servers: server.servers, prefix: randomPrefix(), onError: log.onError });
+    const cache = new NamespacedCache({
+      ...protocolOptions(),
+      servers: server.servers,
+      prefix: randomPrefix(),
+      onError: log.onError,
+    });
     await cache.setMulti('n', { a: 1, b: 2 });
     await server.kill();
     expect(await cache.getMulti('n', ['a', 'b'])).toEqual(new Map());

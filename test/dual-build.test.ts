@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { randomPrefix, servers } from './support/cache.js';
+import { memcachedServers, randomPrefix } from './support/cache.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -14,7 +14,9 @@ beforeAll(() => {
 /** Runs the fixture; resolves its output and exit code, or `exited: false` if it is still running after 15 s. */
 function runFixture(): Promise<{ exited: boolean; code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['test/fixtures/dual-build.mjs', servers, randomPrefix()], { cwd: root });
+    const child = spawn(process.execPath, ['test/fixtures/dual-build.mjs', memcachedServers, randomPrefix()], {
+      cwd: root,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

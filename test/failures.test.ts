@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { CacheError, NamespacedCache, type NamespacedCacheOptions } from '../src/index.js';
 import { Opcode } from '../src/protocol.js';
 import { errorLog, randomPrefix, rawClient } from './support/cache.js';
+import { protocolOptions } from './support/protocol.js';
 import { privateMemcached } from './support/servers.js';
 import { spyOnWrites } from './support/wire.js';
 
@@ -20,7 +21,12 @@ describe('failure policy', () => {
   it('fails reads and writes open and tells onError; invalidations reject with a CacheError', async () => {
     const server = await privateMemcached();
     const log = errorLog();
-    const cache = new NamespacedCache({ servers: server.servers, prefix: randomPrefix(), onError: log.onError });
+    const cache = new NamespacedCache({
+      ...protocolOptions(),
+      servers: server.servers,
+      prefix: randomPrefix(),
+      onError: log.onError,
+    });
     await cache.set('product', 'guitar', 1);
     await server.kill();
 
@@ -48,6 +54,7 @@ describe('failure policy', () => {
     const server = await privateMemcached();
     const log = errorLog();
     const cache = new NamespacedCache({
+      ...protocolOptions(),
       servers: server.servers,
       prefix: randomPrefix(),
       failOpen: false,
@@ -67,8 +74,15 @@ describe('failure policy', () => {
     const server = await privateMemcached();
     const log = errorLog();
     const connection =
-      kind === 'a client passed in' ? { client: rawClient(server.servers) } : { servers: server.servers };
-    const cache = new NamespacedCache({ ...connection, prefix: randomPrefix(), timeout: 0.3, onError: log.onError });
+      kind === 'a client passed in'
+        ? { client: rawClient(server.plainServers) }
+        : { ...protocolOptions(), servers: server.servers };
+    const cache = new NamespacedCache({
+      ...connection,
+      prefix: randomPrefix(),
+      timeout: 0.3,
+      onError: log.onError,
+    });
     await cache.set('product', 'guitar', 'before');
     await server.pause();
 
@@ -182,6 +196,7 @@ describe('failure policy', () => {
     const server = await privateMemcached();
     const warned = once(process, 'warning');
     const cache = new NamespacedCache({
+      ...protocolOptions(),
       servers: server.servers,
       prefix: randomPrefix(),
       onError: () => {

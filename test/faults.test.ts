@@ -4,6 +4,7 @@ import { freePort } from '../scripts/memcached.js';
 import { CacheError, NamespacedCache } from '../src/index.js';
 import { errorLog, randomPrefix, rawClient } from './support/cache.js';
 import { type LoadReport, startLoad } from './support/load.js';
+import { protocol, protocolOptions } from './support/protocol.js';
 import { FaultProxy } from './support/proxy.js';
 import { privateMemcached } from './support/servers.js';
 
@@ -27,12 +28,23 @@ afterAll(() => {
 
 function cacheOn(servers: string) {
   const log = errorLog();
-  const cache = new NamespacedCache({ servers, prefix: randomPrefix(), timeout: TIMEOUT_S, onError: log.onError });
+  const cache = new NamespacedCache({
+    ...protocolOptions(),
+    servers,
+    prefix: randomPrefix(),
+    timeout: TIMEOUT_S,
+    onError: log.onError,
+  });
   return { cache, log };
 }
 
 /** What every fault must leave true: deadlines kept, replies never mixed up, only CacheErrors. */
-async function expectContained(context: TestContext, report: LoadReport, errors: readonly CacheError[]) {
+async function expectContained(
+  context: TestContext,
+  report: LoadReport,
+  errors: readonly CacheError[],
+  codes: readonly string[] = ['E_TIMEOUT', 'E_CONNECTION'],
+) {
   await context.annotate(
     `longest of ${report.calls} calls: ${Math.round(report.longestMs)} ms (deadline ${TIMEOUT_S * 1000})`,
   );
@@ -42,7 +54,7 @@ async function expectContained(context: TestContext, report: LoadReport, errors:
     expect(rejection).toBeInstanceOf(CacheError);
     expect((rejection as CacheError).operation).toMatch(/^delete/);
   }
-  for (const error of errors) expect(['E_TIMEOUT', 'E_CONNECTION']).toContain(error.code);
+  for (const error of errors) expect(codes).toContain(error.code);
 }
 
 /** A cache behind a fault proxy, with load running and already succeeding. */
@@ -156,17 +168,25 @@ describe('faults on real memcached processes', () => {
     await cache.close();
   });
 
-  it('settles a call whose reply was lost even while other traffic keeps the socket busy', async (context) => {
-    // memjs' own timeout measures socket inactivity: steady traffic postpones it forever.
-    const { proxy, cache, log, load } = await loadThroughProxy();
-    proxy.injectReplyFault('drop');
-    await log.until(1);
-    await load.successesAfter(performance.now(), 300, RECOVERY_LIMIT_MS);
-    const report = await load.stop();
-    await expectContained(context, report, log.errors);
-    expect(log.errors[0]?.code).toBe('E_TIMEOUT');
-    await cache.close();
-  });
+  // Excluded on text: it has no opaque, so a reply lost on the way (which memcached never does) shifts
+  // every later store's answer onto the request before it, unseen; meta and binary catch it.
+  it.runIf(protocol !== 'text')(
+    'settles a call whose reply was lost even while other traffic keeps the socket busy',
+    async (context) => {
+      // memjs' own timeout measures socket inactivity: steady traffic postpones it forever.
+      const { proxy, cache, log, load } = await loadThroughProxy();
+      proxy.injectReplyFault('drop');
+      await log.until(1);
+      await load.successesAfter(performance.now(), 300, RECOVERY_LIMIT_MS);
+      const report = await load.stop();
+      // Binary finds the next reply's opaque further on and the lost one times out; meta's next reply
+      // carries another request's opaque: out of step, a protocol error and a reset at once.
+      const expected = protocol === 'binary' ? 'E_TIMEOUT' : 'E_PROTOCOL';
+      await expectContained(context, report, log.errors, ['E_TIMEOUT', 'E_CONNECTION', expected]);
+      expect(log.errors[0]?.code).toBe(expected);
+      await cache.close();
+    },
+  );
 
   it('serves slow replies within the deadline, fails open past it, and recovers when they speed up', async () => {
     const server = await privateMemcached();

@@ -2,8 +2,9 @@ import memjs from 'memjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NamespacedCache } from '../src/index.js';
 import { Opcode } from '../src/protocol.js';
-import { errorLog, makeCache, randomPrefix, rawClient, servers } from './support/cache.js';
+import { errorLog, makeCache, memcachedServers, randomPrefix, rawClient } from './support/cache.js';
 import { heldLoad } from './support/contention.js';
+import { protocolOptions } from './support/protocol.js';
 import { FaultProxy } from './support/proxy.js';
 import { privateMemcached } from './support/servers.js';
 import { spyOnWrites } from './support/wire.js';
@@ -142,6 +143,7 @@ describe('limits and failures', () => {
     const server = await privateMemcached();
     const log = errorLog();
     const cache = new NamespacedCache({
+      ...protocolOptions(),
       servers: server.servers,
       prefix: randomPrefix(),
       timeout: 0.5,
@@ -165,7 +167,7 @@ describe('limits and failures', () => {
 
 describe('after close()', () => {
   it('a background refresh whose lock is won after close() releases it and starts nothing', async () => {
-    const [host, port] = servers.split(':') as [string, string];
+    const [host, port] = memcachedServers.split(':') as [string, string];
     const proxy = await FaultProxy.start({ host, port: Number(port) });
     const client = memjs.Client.create(proxy.servers, { timeout: 10, retries: 1, logger: { log() {} } });
     const cache = new NamespacedCache({ client, prefix: randomPrefix() });
@@ -205,8 +207,14 @@ describe('memcached failing under a waiter', () => {
     const server = await privateMemcached();
     const prefix = randomPrefix();
     const log = errorLog();
-    const holder = new NamespacedCache({ servers: server.servers, prefix, timeout: 0.5 });
-    const waiter = new NamespacedCache({ servers: server.servers, prefix, timeout: 0.5, onError: log.onError });
+    const holder = new NamespacedCache({ ...protocolOptions(), servers: server.servers, prefix, timeout: 0.5 });
+    const waiter = new NamespacedCache({
+      ...protocolOptions(),
+      servers: server.servers,
+      prefix,
+      timeout: 0.5,
+      onError: log.onError,
+    });
     await waiter.get('product', 'warm');
     let started = false;
     const holding = holder.getOrSet('product', 'k', () => {
@@ -254,7 +262,12 @@ describe('review findings', () => {
 
   it('shares one load among this process callers while memcached is unreachable', async () => {
     const server = await privateMemcached();
-    const cache = new NamespacedCache({ servers: server.servers, prefix: randomPrefix(), timeout: 0.3 });
+    const cache = new NamespacedCache({
+      ...protocolOptions(),
+      servers: server.servers,
+      prefix: randomPrefix(),
+      timeout: 0.3,
+    });
     await server.kill();
     const loader = vi.fn(async () => 'from the database');
     const values = await Promise.all(Array.from({ length: 20 }, () => cache.getOrSet('product', 'guitar', loader)));

@@ -3,7 +3,7 @@ import memjs from 'memjs';
 import { describe, expect, it, vi } from 'vitest';
 import { NamespacedCache } from '../src/index.js';
 import { Opcode } from '../src/protocol.js';
-import { errorLog, makeCache, randomPrefix, rawClient, servers } from './support/cache.js';
+import { errorLog, makeCache, memcachedServers, randomPrefix, rawClient } from './support/cache.js';
 import { heldLoad } from './support/contention.js';
 import { FaultProxy } from './support/proxy.js';
 import { spyOnWrites } from './support/wire.js';
@@ -65,7 +65,7 @@ describe('a loader that never settles', () => {
 
 describe('close() while the lock is being taken', () => {
   it('releases the lock once its add answers, so another process need not wait for it', async () => {
-    const [host, port] = servers.split(':') as [string, string];
+    const [host, port] = memcachedServers.split(':') as [string, string];
     const proxy = await FaultProxy.start({ host, port: Number(port) });
     const client = memjs.Client.create(proxy.servers, { timeout: 10, retries: 1, logger: { log() {} } });
     const prefix = randomPrefix();

@@ -3,6 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CacheError, NamespacedCache } from '../src/index.js';
 import { errorLog, randomPrefix } from './support/cache.js';
+import { plainProtocolOptions } from './support/protocol.js';
 
 const peers: Server[] = [];
 const sockets = new Set<Socket>();
@@ -40,7 +41,13 @@ function answerWithOpcode(opcode: number): (chunk: Buffer) => Buffer {
 
 async function expectNothingAcknowledged(servers: string): Promise<void> {
   const log = errorLog();
-  const cache = new NamespacedCache({ servers, prefix: randomPrefix(), timeout: 0.5, onError: log.onError });
+  const cache = new NamespacedCache({
+    ...plainProtocolOptions(), // the scripted peer speaks plain TCP
+    servers,
+    prefix: randomPrefix(),
+    timeout: 0.5,
+    onError: log.onError,
+  });
   try {
     await expect(cache.deleteNamespace('product')).rejects.toMatchObject({
       code: 'E_PROTOCOL',

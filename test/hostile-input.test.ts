@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { NamespacedCache, type NamespacedCacheOptions } from '../src/index.js';
 import { Opcode } from '../src/protocol.js';
 import { errorLog, randomPrefix, rawClient, servers } from './support/cache.js';
+import { protocolOptions } from './support/protocol.js';
 import { privateMemcached } from './support/servers.js';
 import { spyOnWrites } from './support/wire.js';
 
@@ -102,21 +103,21 @@ describe('close() and calls in flight', () => {
     // A fresh copy of the library: xxhash-wasm has not been compiled in it yet.
     const fresh = (await import('../src/index.js')) as typeof import('../src/index.js');
     const prefix = randomPrefix();
-    const cache = new fresh.NamespacedCache({ servers, prefix });
+    const cache = new fresh.NamespacedCache({ ...protocolOptions(), servers, prefix });
     const setting = cache.set('ns', 'k', 'v');
     const reading = cache.get('ns', 'other');
     await cache.close();
     await expect(setting).resolves.toBe(true);
     await expect(reading).resolves.toBeUndefined();
     await expect(cache.get('ns', 'k')).rejects.toMatchObject({ code: 'E_CLOSED' });
-    const check = new NamespacedCache({ servers, prefix });
+    const check = new NamespacedCache({ ...protocolOptions(), servers, prefix });
     expect(await check.get('ns', 'k')).toBe('v');
     await check.close();
   });
 
   it('never writes what a getOrSet loader finishes after close(), even while other calls are in flight', async () => {
     const server = await privateMemcached();
-    const client = rawClient(server.servers);
+    const client = rawClient(server.plainServers);
     const log = errorLog();
     const cache = new NamespacedCache({ client, prefix: randomPrefix(), timeout: 1, onError: log.onError });
     let release: (value: string) => void = () => {};

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../scripts/memcached.js';
 import { NamespacedKeyvStore } from '../src/keyv/index.js';
 import { makeCache, randomPrefix, rawClient, servers } from './support/cache.js';
+import { protocolOptions } from './support/protocol.js';
 
 const managers: { disconnect(): Promise<unknown> }[] = [];
 afterEach(async () => {
@@ -12,7 +13,7 @@ afterEach(async () => {
 
 /** A cache-manager 7 cache for one application, as the README builds one: a Keyv store per app. */
 function app(namespace: string, prefix: string, serverList = servers) {
-  const store = new NamespacedKeyvStore({ servers: serverList, prefix, timeout: 0.5 });
+  const store = new NamespacedKeyvStore({ ...protocolOptions(), servers: serverList, prefix, timeout: 0.5 });
   const manager = createCache({ stores: [new Keyv({ store, namespace, throwOnErrors: true })] });
   managers.push(manager);
   return manager;

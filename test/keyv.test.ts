@@ -9,11 +9,12 @@ import { CacheError, type CommonOptions, NamespacedCache } from '../src/index.js
 import { NamespacedKeyvStore } from '../src/keyv/index.js';
 import { keyvTtl } from '../src/keyv/ttl.js';
 import { makeCache, randomPrefix, rawClient, servers } from './support/cache.js';
+import { protocolOptions } from './support/protocol.js';
 import { OPCODE_NAMES, spyOnWrites } from './support/wire.js';
 
 describe('@keyv/test-suite against a real memcached', () => {
   // One cache (a fresh prefix) for the whole suite, which makes a store per Keyv, as it must.
-  const cache = new NamespacedCache({ servers, prefix: randomPrefix() });
+  const cache = new NamespacedCache({ ...protocolOptions(), servers, prefix: randomPrefix() });
   vitest.afterAll(() => cache.close());
   keyvTestSuite(vitest, Keyv, () => new NamespacedKeyvStore(cache));
 });

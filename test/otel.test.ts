@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NamespacedCache, operationChannel } from '../src/index.js';
 import { instrumentOpenTelemetry, type OpenTelemetryOptions } from '../src/otel/index.js';
 import { makeCache, randomPrefix, servers } from './support/cache.js';
+import { describedProtocol, protocolOptions } from './support/protocol.js';
 import { privateMemcached } from './support/servers.js';
 
 /** A metric reader the test collects from on demand. */
@@ -73,6 +74,7 @@ describe('memjs-namespaces/otel', () => {
       'server.address': host,
       'server.port': Number(port),
       'db.collection.name': 'product',
+      'network.protocol.name': `memcached-${describedProtocol().protocol}`,
     };
     expect(spansOf(prefix)).toEqual([
       { name: 'set', attributes: { ...common, 'db.operation.name': 'set', 'memjs_namespaces.outcome': 'stored' } },
@@ -158,7 +160,7 @@ describe('memjs-namespaces/otel', () => {
   it('marks failed calls with error.type and an error status, whether they failed open or rejected', async () => {
     const server = await privateMemcached();
     const prefix = randomPrefix();
-    const cache = new NamespacedCache({ servers: server.servers, prefix, onError: () => {} });
+    const cache = new NamespacedCache({ ...protocolOptions(), servers: server.servers, prefix, onError: () => {} });
     await server.kill();
     instrument();
     expect(await cache.get('product', 'guitar')).toBeUndefined();

@@ -7,6 +7,7 @@ import { NamespacedCache, useConsistentHashing } from '../src/index.js';
 import { encodePath, KeySpace } from '../src/keys.js';
 import { rendezvousHashing } from '../src/pool.js';
 import { errorLog, randomPrefix, rawClient } from './support/cache.js';
+import { plainProtocolOptions } from './support/protocol.js';
 import { privateMemcached } from './support/servers.js';
 
 /** memjs' own mapping, for comparison (memjs/lib/memjs/utils.js hashCode, then % n). */
@@ -72,12 +73,22 @@ describe('rendezvous hashing', () => {
 
 describe('a pool of memcached servers', () => {
   it('keeps serving the keys of the other servers when one is killed under load', async (context) => {
-    const servers = await Promise.all([privateMemcached(), privateMemcached(), privateMemcached()]);
+    const servers = await Promise.all([
+      privateMemcached({ tls: undefined }),
+      privateMemcached({ tls: undefined }),
+      privateMemcached({ tls: undefined }),
+    ]);
     const ids = idsOf(servers);
     const mapping = rendezvousHashing(ids);
     const prefix = randomPrefix();
     const log = errorLog();
-    const cache = new NamespacedCache({ servers: ids, prefix, timeout: 0.3, onError: log.onError });
+    const cache = new NamespacedCache({
+      ...plainProtocolOptions(),
+      servers: ids,
+      prefix,
+      timeout: 0.3,
+      onError: log.onError,
+    });
     // Its token must survive the kill of server 2, or the whole namespace goes with it.
     const namespace = await namespaceStayingOn(prefix, (tokenKey) => mapping(tokenKey) !== 2);
     const keys = Array.from({ length: 90 }, (_, index) => `key-${index}`);
@@ -116,7 +127,12 @@ describe('a pool of memcached servers', () => {
   });
 
   it('moves at most 35% of the keys when a fourth server joins (measured on real servers)', async (context) => {
-    const servers = await Promise.all([privateMemcached(), privateMemcached(), privateMemcached(), privateMemcached()]);
+    const servers = await Promise.all([
+      privateMemcached({ tls: undefined }),
+      privateMemcached({ tls: undefined }),
+      privateMemcached({ tls: undefined }),
+      privateMemcached({ tls: undefined }),
+    ]);
     const ids = idsOf(servers);
     const three = rendezvousHashing(ids.slice(0, 3));
     const four = rendezvousHashing(ids);
@@ -124,9 +140,9 @@ describe('a pool of memcached servers', () => {
     const namespace = await namespaceStayingOn(prefix, (tokenKey) => three(tokenKey) === four(tokenKey));
     const keys = Array.from({ length: 2000 }, (_, index) => `key-${index}`);
 
-    const before = new NamespacedCache({ servers: ids.slice(0, 3), prefix });
+    const before = new NamespacedCache({ ...plainProtocolOptions(), servers: ids.slice(0, 3), prefix });
     expect(await before.setMulti(namespace, Object.fromEntries(keys.map((key) => [key, key])))).toBe(true);
-    const after = new NamespacedCache({ servers: ids, prefix });
+    const after = new NamespacedCache({ ...plainProtocolOptions(), servers: ids, prefix });
     const stillFound = (await after.getMulti(namespace, keys)).size;
     const moved = 1 - stillFound / keys.length;
     expect(moved).toBeGreaterThan(0.15);

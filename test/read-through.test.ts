@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { NamespacedCache } from '../src/index.js';
 import { errorLog, makeCache, randomPrefix, rawClient } from './support/cache.js';
+import { protocolOptions } from './support/protocol.js';
 import { privateMemcached } from './support/servers.js';
 import { spyOnWrites } from './support/wire.js';
 
@@ -105,6 +106,7 @@ describe('getOrSet', () => {
     for (const failOpen of [true, false]) {
       const log = errorLog();
       const cache = new NamespacedCache({
+        ...protocolOptions(),
         servers: server.servers,
         prefix: randomPrefix(),
         failOpen,

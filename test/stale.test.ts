@@ -2,7 +2,7 @@ import memjs from 'memjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NamespacedCache, type NamespacedCacheOptions } from '../src/index.js';
 import { Opcode } from '../src/protocol.js';
-import { errorLog, makeCache, randomPrefix, rawClient, servers } from './support/cache.js';
+import { errorLog, makeCache, memcachedServers, randomPrefix, rawClient } from './support/cache.js';
 import { FaultProxy } from './support/proxy.js';
 import { spyOnWrites } from './support/wire.js';
 
@@ -219,7 +219,7 @@ describe('waiting for another process to load', () => {
     );
     // The holder has the lock once its loader runs.
     await vi.waitFor(() => expect(releaseHolder).toBeDefined());
-    const [host, port] = servers.split(':') as [string, string];
+    const [host, port] = memcachedServers.split(':') as [string, string];
     const proxy = await FaultProxy.start({ host, port: Number(port) });
     // memjs' own socket timeout (0.5 s by default) must not fire during the slow replies below.
     const client = memjs.Client.create(proxy.servers, { timeout: 10, retries: 1, logger: { log() {} } });

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, it } from 'vitest';
 import { NamespacedCache } from '../src/index.js';
 import { errorLog, randomPrefix } from './support/cache.js';
+import { protocolOptions } from './support/protocol.js';
 import { FaultProxy } from './support/proxy.js';
 import { privateMemcached } from './support/servers.js';
 
@@ -9,6 +10,7 @@ it('gives a read queued behind a stalled request its retry on the new connection
   const proxy = await FaultProxy.start(await privateMemcached());
   const log = errorLog();
   const cache = new NamespacedCache({
+    ...protocolOptions(),
     servers: proxy.servers,
     prefix: randomPrefix(),
     timeout: 0.3,

@@ -3,6 +3,7 @@ import { type CacheStats, NamespacedCache } from '../src/index.js';
 import { Opcode } from '../src/protocol.js';
 import { errorLog, makeCache, randomPrefix, rawClient } from './support/cache.js';
 import { contendedLoad } from './support/contention.js';
+import { protocolOptions } from './support/protocol.js';
 import { privateMemcached } from './support/servers.js';
 import { spyOnWrites } from './support/wire.js';
 
@@ -131,7 +132,12 @@ describe('cache.stats()', () => {
 
   it('counts errors failed open and errors thrown, and calls after close()', async () => {
     const server = await privateMemcached();
-    const cache = new NamespacedCache({ servers: server.servers, prefix: randomPrefix(), onError: () => {} });
+    const cache = new NamespacedCache({
+      ...protocolOptions(),
+      servers: server.servers,
+      prefix: randomPrefix(),
+      onError: () => {},
+    });
     await cache.set('product', 'guitar', 1);
     await server.kill();
     await cache.get('product', 'guitar');
@@ -168,7 +174,12 @@ describe('cache.stats()', () => {
 
   it('with failOpen: false, counts each error once', async () => {
     const server = await privateMemcached();
-    const cache = new NamespacedCache({ servers: server.servers, prefix: randomPrefix(), failOpen: false });
+    const cache = new NamespacedCache({
+      ...protocolOptions(),
+      servers: server.servers,
+      prefix: randomPrefix(),
+      failOpen: false,
+    });
     await server.kill();
     await expect(cache.get('product', 'guitar')).rejects.toMatchObject({ code: 'E_CONNECTION' });
     expect(cache.stats().errors).toEqual({ ...NO_ERRORS, E_CONNECTION: 1 });

@@ -7,6 +7,7 @@ import { Stats } from '../src/observability/stats.js';
 import { Opcode } from '../src/protocol.js';
 import { Tokens } from '../src/tokens.js';
 import { errorLog, makeCache, randomPrefix, rawClient } from './support/cache.js';
+import { protocolOptions } from './support/protocol.js';
 import { privateMemcached } from './support/servers.js';
 import { OPCODE_NAMES, spyOnWrites } from './support/wire.js';
 
@@ -76,9 +77,9 @@ describe('token protocol', () => {
   it('never takes an error for a miss: a failed token read creates nothing and flushes nothing', async () => {
     const server = await privateMemcached();
     const log = errorLog();
-    const client = rawClient(server.servers);
+    const client = rawClient(server.plainServers);
     const prefix = randomPrefix();
-    const writer = new NamespacedCache({ servers: server.servers, prefix });
+    const writer = new NamespacedCache({ ...protocolOptions(), servers: server.servers, prefix });
     await writer.set('product', 'guitar', 'kept');
     await writer.close();
 
@@ -107,7 +108,12 @@ describe('token protocol', () => {
 
   it('rejects a rotation that memcached did not acknowledge', async () => {
     const server = await privateMemcached();
-    const cache = new NamespacedCache({ servers: server.servers, prefix: randomPrefix(), timeout: 0.3 });
+    const cache = new NamespacedCache({
+      ...protocolOptions(),
+      servers: server.servers,
+      prefix: randomPrefix(),
+      timeout: 0.3,
+    });
     await cache.set('product', 'guitar', 1);
     await server.pause();
     const paused = await cache.deleteNamespace('product').catch((error: unknown) => error);
@@ -121,7 +127,12 @@ describe('token protocol', () => {
     await cache.close();
     // A new connection to the dead server is refused: the socket error is the cause. (The first
     // call above may instead meet the old socket closing, which has no error of its own.)
-    const fresh = new NamespacedCache({ servers: server.servers, prefix: randomPrefix(), timeout: 0.3 });
+    const fresh = new NamespacedCache({
+      ...protocolOptions(),
+      servers: server.servers,
+      prefix: randomPrefix(),
+      timeout: 0.3,
+    });
     const refused = await fresh.deleteNamespace('product').catch((error: unknown) => error);
     expect(refused).toMatchObject({ code: 'E_CONNECTION', operation: 'deleteNamespace' });
     expect((refused as CacheError).cause).toBeInstanceOf(Error);

@@ -5,6 +5,7 @@ import { currentOperation } from '../src/observability/trace.js';
 import { makeCache, randomPrefix, servers } from './support/cache.js';
 import { recordOperations } from './support/channel.js';
 import { contendedLoad } from './support/contention.js';
+import { describedProtocol, protocolOptions } from './support/protocol.js';
 import { privateMemcached } from './support/servers.js';
 
 /** The fields a test compares: what the call was, and how it ended. */
@@ -31,7 +32,7 @@ describe('tracing channel memjs-namespaces:operation', () => {
       operation: 'set',
       namespace: ['product'],
       key: 'guitar',
-      cache: { prefix, servers: [{ host, port: Number(port) }] },
+      cache: { prefix, servers: [{ host, port: Number(port) }], ...describedProtocol() },
     });
     expect(log.published[3]?.seen).toMatchObject({ outcome: 'stored', result: true });
   });
@@ -105,7 +106,7 @@ describe('tracing channel memjs-namespaces:operation', () => {
   it('ends failed-open calls with outcome error and the code; rejected ones on the error event too', async () => {
     const server = await privateMemcached();
     const prefix = randomPrefix();
-    const cache = new NamespacedCache({ servers: server.servers, prefix, onError: () => {} });
+    const cache = new NamespacedCache({ ...protocolOptions(), servers: server.servers, prefix, onError: () => {} });
     await cache.set('product', 'guitar', 1);
     await server.kill();
     const log = recordOperations(prefix);

@@ -43,6 +43,10 @@ export interface CacheDescription {
   readonly prefix: string;
   /** Its memcached servers, in the order of its memjs client. */
   readonly servers: readonly { readonly host: string; readonly port: number }[];
+  /** The wire protocol its connections speak: `'meta'`, `'text'` or `'binary'`. */
+  readonly protocol: 'meta' | 'text' | 'binary';
+  /** Whether its connections are encrypted. */
+  readonly tls: boolean;
 }
 
 /**

@@ -203,14 +203,23 @@ function outcomeOf(context: OperationContext, result: unknown): OperationOutcome
   }
 }
 
-/** What the channel context says about a cache, from its prefix and its memjs client's servers. */
+/**
+ * What the channel context says about a cache: its prefix, servers, and the protocol its
+ * connections speak (read when asked: the default detects it per connection).
+ */
 export function describeCache(
   prefix: string,
   servers: readonly { readonly host: string; readonly port: number }[],
+  protocol: () => CacheDescription['protocol'],
+  tls: boolean,
 ): CacheDescription {
   return Object.freeze({
     prefix,
     servers: Object.freeze(servers.map(({ host, port }) => Object.freeze({ host, port }))),
+    get protocol() {
+      return protocol();
+    },
+    tls,
   });
 }
 

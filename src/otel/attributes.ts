@@ -61,6 +61,7 @@ export function commonAttributes(context: OperationContext): Attributes {
     'db.system.name': 'memcached',
     'db.operation.name': operationName(context),
     'db.namespace': context.cache.prefix,
+    'network.protocol.name': `memcached-${context.cache.protocol}`,
   };
   const servers = context.cache.servers;
   if (servers.length === 1) {

@@ -20,8 +20,12 @@ export class Request {
   answered = false;
   /** When it was written ({@link now}); 0 while queued. */
   writtenAt = 0;
-  /** The last request of its write: answering it completes one memjs write (see Connection.answer). */
+  /** The last request of its write: answering it completes one memjs write (see MemjsConnection.answer). */
   endsWrite = false;
+  /** Its encoded header, for text protocols between measuring and writing it. */
+  head = '';
+  /** The bytes it takes on the wire once written (for the TLS write cap). */
+  wireLength = 0;
 
   /**
    * @param retry - a first attempt at a read: sent once more if the connection fails under it.
@@ -38,8 +42,10 @@ export class Request {
     readonly deadline: number,
     private readonly callback: ReplyCallback,
     readonly retry: boolean,
-    /** For a delete: delete only the item with this CAS (0n: any). */
+    /** For a delete or a set: only the item with this CAS (0n: any). */
     readonly cas = 0n,
+    /** For a get: the reply must carry the item's CAS. */
+    readonly withCas = false,
   ) {}
 
   settle(error: CacheError | undefined, status: number, value: Buffer, cas = 0n): void {

@@ -2,9 +2,13 @@ import { randomBytes } from 'node:crypto';
 import memjs from 'memjs';
 import { afterEach, inject } from 'vitest';
 import { type CacheError, NamespacedCache, type NamespacedCacheOptions } from '../../src/index.js';
+import { protocolOptions } from './protocol.js';
 
-/** `host:port` of the memcached shared by the test files. */
-export const servers = inject('memcachedServers');
+/** `host:port` the caches under test connect to (twemproxy under text, the TLS port under tls). */
+export const servers = inject('cacheServers');
+
+/** `host:port` of the shared memcached itself, without TLS: for raw memjs clients. */
+export const memcachedServers = inject('memcachedServers');
 
 /** A prefix no other test uses, so test files can run in parallel without flushing. */
 export function randomPrefix(): string {
@@ -18,13 +22,14 @@ afterEach(async () => {
 
 /** A cache on the shared server with a fresh prefix (unless given), closed after the test. */
 export function makeCache(options: NamespacedCacheOptions = {}): NamespacedCache {
-  const cache = new NamespacedCache({ servers, prefix: randomPrefix(), ...options } as NamespacedCacheOptions);
+  const connection = 'client' in options ? {} : { servers, ...protocolOptions() };
+  const cache = new NamespacedCache({ ...connection, prefix: randomPrefix(), ...options } as NamespacedCacheOptions);
   opened.push(cache);
   return cache;
 }
 
 /** A raw memjs client, closed after the test. */
-export function rawClient(serverList: string = servers): memjs.Client {
+export function rawClient(serverList: string = memcachedServers): memjs.Client {
   const client = memjs.Client.create(serverList, { logger: { log() {} }, retries: 1 });
   opened.push(client);
   return client;

@@ -1,20 +1,24 @@
 import { afterEach } from 'vitest';
 import { type FleetWorker, startFleet } from '../../scripts/fleet/fleet.js';
 import { servers } from './cache.js';
+import { protocolOptions } from './protocol.js';
 
 const fleets: { stop(): Promise<void> }[] = [];
 afterEach(async () => {
   await Promise.all(fleets.splice(0).map((fleet) => fleet.stop()));
 });
 
-/** A fleet of worker processes on `on` (the shared memcached by default), stopped after the test. */
+/**
+ * A fleet of worker processes on `on` (the shared memcached by default), stopped after the test,
+ * speaking the protocol under test.
+ */
 export async function fleetOf(
   size: number,
   prefix: string,
   options = {},
   on = servers,
 ): Promise<readonly FleetWorker[]> {
-  const fleet = await startFleet(size, on, prefix, options);
+  const fleet = await startFleet(size, on, prefix, { ...protocolOptions(), ...options });
   fleets.push(fleet);
   return fleet.workers;
 }

@@ -1,9 +1,28 @@
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { afterEach } from 'vitest';
+import { protocol, tlsFiles } from './protocol.js';
 
 const HOST = '127.0.0.1';
 const HEADER_LENGTH = 24;
+
+/**
+ * The length of the reply at the start of `bytes`, once that much is known: a binary frame (24-byte
+ * header and its body), or a text/meta reply line, with the value a `VA <n>` or `VALUE … <n>` line
+ * announces (and text's `END` line after it).
+ */
+function replyLength(bytes: Buffer): number | undefined {
+  if (bytes.length === 0) return undefined;
+  if (bytes[0] === 0x81) return bytes.length < HEADER_LENGTH ? undefined : HEADER_LENGTH + bytes.readUInt32BE(8);
+  const lineEnd = bytes.indexOf('\r\n');
+  if (lineEnd < 0) return undefined;
+  const words = bytes.toString('latin1', 0, lineEnd).split(' ');
+  if (words[0] === 'VA') return lineEnd + 2 + Number(words[1]) + 2;
+  if (words[0] === 'VALUE') return lineEnd + 2 + Number(words[3]) + 2 + 'END\r\n'.length;
+  return lineEnd + 2;
+}
 
 /** What happens to the replies of the next connection(s), frame by frame. */
 type ReplyFault =
@@ -26,8 +45,9 @@ interface Pair {
 
 /**
  * A TCP proxy in front of a memcached, for the faults signals cannot make: connection resets,
- * slow replies, a dropped reply, half a reply frame, a close in the middle of a reply. It parses
- * the binary protocol's reply frames (24-byte header + body) so faults hit whole replies.
+ * slow replies, a dropped reply, half a reply frame, a close in the middle of a reply. It splits
+ * the replies of every protocol (binary frames, meta and text lines and values) so faults hit whole
+ * replies.
  */
 export class FaultProxy {
   private readonly pairs = new Set<Pair>();
@@ -45,14 +65,26 @@ export class FaultProxy {
   }
 
   /** Starts a proxy to `target` (`host:port`) on a free port. */
-  static async start(target: { readonly host: string; readonly port: number }): Promise<FaultProxy> {
-    const server = createServer();
+  static async start(target: {
+    readonly host: string;
+    readonly port: number;
+    readonly plainServers?: string;
+  }): Promise<FaultProxy> {
+    // Under the tls protocol the proxy is the TLS end (the test certificate) and speaks plain TCP to
+    // memcached's plain listener: faults still hit whole replies, inside TLS records.
+    const tlsEnd = protocol === 'tls' && tlsFiles !== undefined && target.plainServers !== undefined;
+    const server = tlsEnd
+      ? createTlsServer({ cert: readFileSync(tlsFiles?.cert as string), key: readFileSync(tlsFiles?.key as string) })
+      : createServer();
+    const upstream = tlsEnd
+      ? { host: target.host, port: Number((target.plainServers as string).split(':')[1]) }
+      : { host: target.host, port: target.port };
     server.listen(0, HOST);
     await once(server, 'listening');
     const address = server.address();
     if (address === null || typeof address === 'string') throw new Error('proxy has no port');
     const proxy = new FaultProxy(server, address.port);
-    server.on('connection', (client) => proxy.accept(client, target));
+    server.on(tlsEnd ? 'secureConnection' : 'connection', (client: Socket) => proxy.accept(client, upstream));
     running.add(proxy);
     return proxy;
   }
@@ -70,7 +102,9 @@ export class FaultProxy {
   /** Resets (RST) every open connection. */
   resetConnections(): void {
     for (const pair of this.pairs) {
-      pair.client.resetAndDestroy();
+      // A TLS socket's handle cannot send a reset: it is closed without TLS's close_notify instead.
+      if (protocol === 'tls') pair.client.destroy();
+      else pair.client.resetAndDestroy();
       pair.upstream.destroy();
     }
   }
@@ -107,9 +141,9 @@ export class FaultProxy {
 
   private reply(pair: Pair, chunk: Buffer): void {
     pair.pending = Buffer.concat([pair.pending, chunk]);
-    while (pair.pending.length >= HEADER_LENGTH) {
-      const frameLength = HEADER_LENGTH + pair.pending.readUInt32BE(8);
-      if (pair.pending.length < frameLength) return;
+    for (;;) {
+      const frameLength = replyLength(pair.pending);
+      if (frameLength === undefined || pair.pending.length < frameLength) return;
       const frame = pair.pending.subarray(0, frameLength);
       pair.pending = pair.pending.subarray(frameLength);
       this.forward(pair, frame);

@@ -1,0 +1,125 @@
+import { Opcode, Status } from '../protocol.js';
+import {
+  answered,
+  type Codec,
+  casAt,
+  decimalAt,
+  excerpt,
+  INCOMPLETE,
+  invalid,
+  lineFramed,
+  type Reply,
+  replyLine,
+} from './codec.js';
+import type { Request } from './request.js';
+import { serverErrorStatus } from './server-error.js';
+
+const SPACE = 32;
+
+function code(buffer: Buffer, offset: number): number {
+  return ((buffer[offset] as number) << 8) | (buffer[offset + 1] as number);
+}
+const VA = code(Buffer.from('VA'), 0);
+const HD = code(Buffer.from('HD'), 0);
+const EN = code(Buffer.from('EN'), 0);
+const NF = code(Buffer.from('NF'), 0);
+const NS = code(Buffer.from('NS'), 0);
+const EX = code(Buffer.from('EX'), 0);
+const SE = code(Buffer.from('SE'), 0);
+
+/** The header line of a request, without its value. */
+function header(request: Request): string {
+  const { key, seq, cas } = request;
+  switch (request.opcode) {
+    case Opcode.Get:
+      return request.withCas ? `mg ${key} v c O${seq}\r\n` : `mg ${key} v O${seq}\r\n`;
+    case Opcode.Delete:
+      return cas === 0n ? `md ${key} O${seq}\r\n` : `md ${key} C${cas} O${seq}\r\n`;
+    default: {
+      // F0: the value carries its own header (codec.ts), so every protocol stores the same bytes
+      // and caches on different protocols read each other's values (DESIGN §11, rolling upgrades).
+      const length = request.value?.length ?? 0;
+      if (request.opcode === Opcode.Add) return `ms ${key} ${length} T${request.expiry} F0 ME c O${seq}\r\n`;
+      if (cas !== 0n) return `ms ${key} ${length} T${request.expiry} F0 C${cas} c O${seq}\r\n`;
+      return `ms ${key} ${length} T${request.expiry} F0 O${seq}\r\n`;
+    }
+  }
+}
+
+/**
+ * Reads the flags of a reply line (`buffer[from, stop)`, each preceded by a space): the opaque must
+ * be the request's; the CAS is read when asked for. Returns false when the opaque is missing or wrong.
+ */
+function readFlags(buffer: Buffer, from: number, stop: number, request: Request, reply: Reply): boolean {
+  let opaqueSeen = false;
+  reply.cas = 0n;
+  let at = from;
+  while (at < stop) {
+    if (buffer[at] !== SPACE) return false;
+    const start = at + 1;
+    let tokenEnd = buffer.indexOf(SPACE, start);
+    if (tokenEnd < 0 || tokenEnd > stop) tokenEnd = stop;
+    const flag = buffer[start];
+    if (flag === 0x4f /* O */) {
+      if (decimalAt(buffer, start + 1, tokenEnd) !== request.seq) return false;
+      opaqueSeen = true;
+    } else if (flag === 0x63 /* c */) {
+      reply.cas = casAt(buffer, start + 1, tokenEnd);
+      if (reply.cas < 0n) return false;
+    }
+    at = tokenEnd;
+  }
+  return opaqueSeen;
+}
+
+/**
+ * memcached's meta protocol (stable since 1.6.10; every flag used here is in 1.6.10): `mg … v`,
+ * `ms … T F0` with `ME` for an add and `C` for a compare-and-set, `md` with `C` for the lock's
+ * compare-and-delete. Each request carries its sequence number as opaque (`O`), which its reply
+ * must echo: a reply to another request, or out of step, is a protocol error.
+ */
+export const metaCodec: Codec = {
+  name: 'meta',
+  casOnWrite: true,
+  ...lineFramed(header),
+  parse(buffer, offset, end, request, reply) {
+    const stop = replyLine(buffer, offset, end, reply, 'meta');
+    if (stop < 0) return stop;
+    const kind = code(buffer, offset);
+    const next = stop + 2;
+    const isGet = request.opcode === Opcode.Get;
+    if (kind === VA && isGet) {
+      let lengthEnd = buffer.indexOf(SPACE, offset + 3);
+      if (lengthEnd < 0 || lengthEnd > stop) lengthEnd = stop;
+      const length = decimalAt(buffer, offset + 3, lengthEnd);
+      if (length < 0 || !readFlags(buffer, lengthEnd, stop, request, reply)) {
+        return invalid(reply, `a value reply that does not answer the request: ${excerpt(buffer, offset, stop)}`);
+      }
+      const valueEnd = next + length;
+      if (valueEnd + 2 > end) {
+        reply.need = valueEnd + 2 - offset;
+        return INCOMPLETE;
+      }
+      if (buffer[valueEnd] !== 13 || buffer[valueEnd + 1] !== 10) return invalid(reply, 'a value without its end');
+      reply.status = Status.Ok;
+      reply.valueStart = next;
+      reply.valueEnd = valueEnd;
+      return valueEnd + 2;
+    }
+    if (kind === SE && buffer.toString('latin1', offset, offset + 13) === 'SERVER_ERROR ') {
+      // No opaque on an error line: memcached refused this request (too large, out of memory).
+      return answered(reply, serverErrorStatus(buffer.toString('latin1', offset + 13, stop)), next);
+    }
+    let status = -1;
+    if (kind === EN && isGet) status = Status.NotFound;
+    else if (kind === HD && !isGet) status = Status.Ok;
+    else if (kind === NF && !isGet) status = Status.NotFound;
+    else if (kind === EX && !isGet) status = Status.Exists;
+    // A lost add: the item exists (binary says so with its Exists status; so does this transport).
+    else if (kind === NS && !isGet) status = request.opcode === Opcode.Add ? Status.Exists : Status.NotStored;
+    if (status < 0 || !readFlags(buffer, offset + 2, stop, request, reply)) {
+      return invalid(reply, `a reply that does not answer the request: ${excerpt(buffer, offset, stop)}`);
+    }
+    return answered(reply, status, next, reply.cas);
+  },
+};

@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFleet } from '../scripts/fleet/fleet.js';
+import { startTwemproxy, type Twemproxy } from '../scripts/twemproxy.js';
+import { NamespacedCache } from '../src/index.js';
+import { errorLog, randomPrefix } from './support/cache.js';
+import { privateMemcached } from './support/servers.js';
+
+const proxies: Twemproxy[] = [];
+afterEach(async () => {
+  await Promise.all(proxies.splice(0).map((proxy) => proxy.stop()));
+});
+
+/** twemproxy in front of three memcached of this test's own (plain TCP: twemproxy has no TLS). */
+async function threeBehindTwemproxy() {
+  const backends = await Promise.all([0, 1, 2].map(() => privateMemcached({ tls: undefined })));
+  const proxy = await startTwemproxy(backends.map((backend) => backend.servers));
+  proxies.push(proxy);
+  return { backends, proxy };
+}
+
+describe('the text protocol through twemproxy in front of three memcached', () => {
+  it('does every operation, with the fleet lock released by its owner', async () => {
+    const { proxy } = await threeBehindTwemproxy();
+    const log = errorLog();
+    const cache = new NamespacedCache({
+      servers: proxy.servers,
+      protocol: 'text',
+      prefix: randomPrefix(),
+      onError: log.onError,
+    });
+    const keys = Array.from({ length: 60 }, (_, index) => `k${index}`);
+    expect(await cache.setMulti('n', Object.fromEntries(keys.map((key) => [key, { key }])))).toBe(true);
+    expect((await cache.getMulti('n', keys)).size).toBe(60);
+    expect(await cache.set(['tenant', 'n'], 'k', Buffer.alloc(50_000, 7))).toBe(true);
+    expect(await cache.get(['tenant', 'n'], 'k')).toEqual(Buffer.alloc(50_000, 7));
+    expect(await cache.delete('n', 'k1')).toBe(true);
+    expect(await cache.delete('n', 'k1')).toBe(false);
+    expect(await cache.getOrSet('n', 'loaded', () => 'v')).toBe('v');
+    // The lock was released (read its CAS, compared, deleted): the next miss takes it at once
+    // instead of waiting lockWait for a holder that is gone.
+    expect(await cache.delete('n', 'loaded')).toBe(true);
+    const started = performance.now();
+    expect(await cache.getOrSet('n', 'loaded', () => 'w', { lockWait: 5 })).toBe('w');
+    expect(performance.now() - started).toBeLessThan(2000);
+    await cache.deleteNamespace('n');
+    expect(await cache.get('n', 'k2')).toBeUndefined();
+    expect(await cache.get(['tenant', 'n'], 'k')).toEqual(Buffer.alloc(50_000, 7));
+    await cache.deleteNamespace('tenant');
+    expect(await cache.get(['tenant', 'n'], 'k')).toBeUndefined();
+    expect(log.errors).toEqual([]);
+    await cache.close();
+  });
+
+  it('keeps I1 across processes: a read started after another process cleared never sees the old value', async () => {
+    const { proxy } = await threeBehindTwemproxy();
+    const prefix = randomPrefix();
+    const fleet = await startFleet(2, proxy.servers, prefix, { protocol: 'text' });
+    try {
+      const [writer, reader] = fleet.workers as [(typeof fleet.workers)[0], (typeof fleet.workers)[0]];
+      for (let round = 0; round < 5; round += 1) {
+        const loaded = await writer.getOrSet({
+          namespace: 'n',
+          keys: ['k'],
+          callers: 1,
+          loader: { ms: 0, value: `v${round}` },
+        });
+        expect(loaded.results[0]?.value).toBe(`v${round}`);
+        expect((await reader.request({ op: 'get', namespace: 'n', key: 'k' })) as unknown).toMatchObject({
+          value: `v${round}`,
+        });
+        await writer.request({ op: 'deleteNamespace', namespace: 'n' });
+        expect(
+          ((await reader.request({ op: 'get', namespace: 'n', key: 'k' })) as { value?: unknown }).value,
+        ).toBeUndefined();
+      }
+    } finally {
+      await fleet.stop();
+    }
+  });
+
+  it('fails reads open when a backend dies, serves the keys of the others, and refuses invalidations loudly', async () => {
+    const { backends, proxy } = await threeBehindTwemproxy();
+    const log = errorLog();
+    const cache = new NamespacedCache({
+      servers: proxy.servers,
+      protocol: 'text',
+      prefix: randomPrefix(),
+      timeout: 0.5,
+      onError: log.onError,
+    });
+    const namespaces = Array.from({ length: 12 }, (_, index) => `ns${index}`);
+    for (const namespace of namespaces) expect(await cache.set(namespace, 'k', namespace)).toBe(true);
+    await (backends[0] as (typeof backends)[0]).kill();
+    const started = performance.now();
+    const values = await Promise.all(namespaces.map((namespace) => cache.get(namespace, 'k')));
+    expect(performance.now() - started).toBeLessThan(800);
+    const served = values.filter((value) => value !== undefined);
+    // Some namespaces live (token and value) on the two others; the rest fail open as misses.
+    expect(served.length).toBeGreaterThan(0);
+    expect(served.length).toBeLessThan(namespaces.length);
+    for (const value of served) expect(namespaces).toContain(value);
+    expect(log.errors.length).toBeGreaterThan(0);
+    for (const error of log.errors) expect(['E_SERVER', 'E_CONNECTION', 'E_TIMEOUT', 'E_TOKEN']).toContain(error.code);
+    const failures = await Promise.allSettled(namespaces.map((namespace) => cache.deleteNamespace(namespace)));
+    expect(failures.some((result) => result.status === 'rejected')).toBe(true);
+    await cache.close();
+  });
+});
