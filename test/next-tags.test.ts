@@ -1,30 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createCacheHandler, createIncrementalCacheHandler, type UseCacheEntry } from '../src/next/index.js';
 import { makeCache } from './support/cache.js';
-import { nextMillisecond } from './support/next.js';
+import { entryOf, nextMillisecond, text } from './support/next.js';
 
 // Next does not enforce the cache's tag limits: the handlers normalise its tags and fail open.
-
-function entryOf(body: string, tags: string[] = []): UseCacheEntry {
-  const bytes = new TextEncoder().encode(body);
-  return {
-    value: new ReadableStream({
-      start(controller) {
-        controller.enqueue(bytes);
-        controller.close();
-      },
-    }),
-    tags,
-    stale: 300,
-    timestamp: Date.now(),
-    expire: 3600,
-    revalidate: 900,
-  };
-}
-
-async function text(entry: UseCacheEntry | undefined): Promise<string | undefined> {
-  return entry === undefined ? undefined : new Response(entry.value).text();
-}
 
 function handlerWithErrors() {
   const errors: Error[] = [];
@@ -37,7 +16,7 @@ const longPathTag = `_N_T_/${'segment/'.repeat(140)}`; // a 1,126-character path
 describe('Next tags the cache would refuse', () => {
   it('a tag over 1024 characters is the same tag on write, read and invalidation', async () => {
     const { handler, errors } = handlerWithErrors();
-    await handler.set('k', Promise.resolve(entryOf('v', [longPathTag])));
+    await handler.set('k', Promise.resolve(entryOf('v', { tags: [longPathTag] })));
     expect(await text(await handler.get('k', [longPathTag]))).toBe('v');
     nextMillisecond();
     await handler.updateTags([longPathTag]);
@@ -64,7 +43,7 @@ describe('Next tags the cache would refuse', () => {
     const { handler, errors } = handlerWithErrors();
     await handler.set('k', Promise.resolve(entryOf('old')));
     const tags = Array.from({ length: 129 }, (_, index) => `tag-${index}`);
-    await expect(handler.set('k', Promise.resolve(entryOf('new', tags)))).resolves.toBeUndefined();
+    await expect(handler.set('k', Promise.resolve(entryOf('new', { tags })))).resolves.toBeUndefined();
     expect(await handler.get('k', [])).toBeUndefined();
     expect(errors.map((error) => error.name)).toEqual(['RangeError']);
   });
@@ -72,14 +51,14 @@ describe('Next tags the cache would refuse', () => {
   it('duplicates count once and empty tags are dropped: 128 distinct tags are stored', async () => {
     const { handler, errors } = handlerWithErrors();
     const tags = Array.from({ length: 128 }, (_, index) => `tag-${index}`);
-    await handler.set('k', Promise.resolve(entryOf('v', [...tags, 'tag-0', ''])));
+    await handler.set('k', Promise.resolve(entryOf('v', { tags: [...tags, 'tag-0', ''] })));
     expect(await text(await handler.get('k', []))).toBe('v');
     expect(errors).toEqual([]);
   });
 
   it('updateTags with 200 tags invalidates them all', async () => {
     const { handler } = handlerWithErrors();
-    await handler.set('k', Promise.resolve(entryOf('v', ['tag-199'])));
+    await handler.set('k', Promise.resolve(entryOf('v', { tags: ['tag-199'] })));
     nextMillisecond();
     await handler.updateTags(Array.from({ length: 200 }, (_, index) => `tag-${index}`));
     expect(await handler.get('k', [])).toBeUndefined();

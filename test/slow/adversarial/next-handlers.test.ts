@@ -4,29 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { createCacheHandler, createIncrementalCacheHandler, type UseCacheEntry } from '../../../src/next/index.js';
 import { errorLog, makeCache } from '../../support/cache.js';
-import { nextMillisecond } from '../../support/next.js';
-
-function entryOf(body: string | Uint8Array, fields: Partial<Omit<UseCacheEntry, 'value'>> = {}): UseCacheEntry {
-  const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
-  return {
-    value: new ReadableStream({
-      start(controller) {
-        controller.enqueue(bytes);
-        controller.close();
-      },
-    }),
-    tags: [],
-    stale: 300,
-    timestamp: Date.now(),
-    expire: 3600,
-    revalidate: 900,
-    ...fields,
-  };
-}
-
-async function text(entry: UseCacheEntry | undefined): Promise<string | undefined> {
-  return entry === undefined ? undefined : new Response(entry.value).text();
-}
+import { entryOf, nextMillisecond, text } from '../../support/next.js';
 
 function incremental(cache = makeCache()) {
   const Handler = createIncrementalCacheHandler(cache, { buildId: 'b1' });

@@ -1,21 +1,12 @@
 // Adversarial: a pool where some tag records live on a dead server (the data and tokens on a live one).
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freePort } from '../../../scripts/memcached.js';
 import { NamespacedCache } from '../../../src/index.js';
 import { errorLog, randomPrefix } from '../../support/cache.js';
 import { privateMemcached } from '../../support/servers.js';
+import { collectUncaught } from '../../support/uncaught.js';
 
-const uncaught: unknown[] = [];
-const collect = (error: unknown): void => {
-  uncaught.push(error);
-};
-beforeEach(() => {
-  uncaught.length = 0;
-  process.prependListener('uncaughtException', collect);
-});
-afterEach(() => {
-  process.removeListener('uncaughtException', collect);
-});
+const uncaught = collectUncaught();
 
 const race = <T>(promise: Promise<T>): Promise<T | 'hung'> =>
   Promise.race([promise, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 2000))]);

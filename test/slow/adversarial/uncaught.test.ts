@@ -1,22 +1,13 @@
 // Adversarial: tagged writes and reads while memcached (or one server of a pool) fails. A failed tag
 // read must fail open (false / the loader's value), never throw out of a socket callback.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freePort } from '../../../scripts/memcached.js';
 import { NamespacedCache } from '../../../src/index.js';
 import { randomPrefix } from '../../support/cache.js';
 import { privateMemcached } from '../../support/servers.js';
+import { collectUncaught } from '../../support/uncaught.js';
 
-const uncaught: unknown[] = [];
-const collect = (error: unknown): void => {
-  uncaught.push(error);
-};
-beforeEach(() => {
-  uncaught.length = 0;
-  process.prependListener('uncaughtException', collect);
-});
-afterEach(() => {
-  process.removeListener('uncaughtException', collect);
-});
+const uncaught = collectUncaught();
 
 const settleTicks = () => new Promise((resolve) => setTimeout(resolve, 50));
 
