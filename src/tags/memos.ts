@@ -40,6 +40,9 @@ export class Memos {
 
   delete(namespaceHash: string, keyHash: string): void {
     const keys = this.byNamespace.get(namespaceHash);
-    if (keys?.delete(keyHash) === true) this.size -= 1;
+    if (keys?.delete(keyHash) !== true) return;
+    this.size -= 1;
+    // An empty namespace map is not counted in `size`: left behind, it would grow without bound.
+    if (keys.size === 0) this.byNamespace.delete(namespaceHash);
   }
 }

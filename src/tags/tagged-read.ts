@@ -80,6 +80,11 @@ export class TaggedReads {
         done(dataError, undefined, undefined, records);
         return;
       }
+      // Declared tags' versions are what the caller writes with its value: without them, no answer.
+      if (recordsError !== undefined && declared.length > 0) {
+        done(recordsError, undefined, undefined, records);
+        return;
+      }
       if (bytes === undefined) {
         done(undefined, undefined, undefined, records);
         return;
@@ -214,15 +219,19 @@ export class TaggedReads {
 
   /**
    * The tags an item written now will carry: each tag's current version, read now (after the
-   * caller's value was computed for `set`; before it, for `getOrSet`), and the time taken before.
+   * caller's value was computed for `set`; before it, for `getOrSet`), and the time taken before;
+   * no item, and the error, when a record could not be read.
    */
   capture(
     tags: readonly string[],
     deadline: number,
-    done: (error: CacheError | undefined, item: ItemTags) => void,
+    done: (error: CacheError | undefined, item: ItemTags | undefined) => void,
   ): void {
     const writtenAt = Date.now();
-    this.records.read(tags, deadline, (error, records) => done(error, itemTagsFrom(tags, records, writtenAt)));
+    // A failed read leaves some records unread: no item tags to build from them.
+    this.records.read(tags, deadline, (error, records) =>
+      done(error, error === undefined ? itemTagsFrom(tags, records, writtenAt) : undefined),
+    );
   }
 
   private remember(
