@@ -8,6 +8,7 @@ import { cacheManager } from './cache-manager.js';
 import { fleet } from './fleet.js';
 import { multiTenant } from './multi-tenant.js';
 import { productCatalogue } from './product-catalogue.js';
+import { tags } from './tags.js';
 
 let server: MemcachedServer | undefined;
 let servers = process.env.MEMCACHED_SERVERS;
@@ -45,6 +46,7 @@ try {
   console.log(`  catalogue:    ${describeStats(shop)}`);
   console.log("  channel 'memjs-namespaces:operation' saw:");
   for (const [call, times] of seen) console.log(`    ${call} × ${times}`);
+  await tags(servers);
   await fleet(servers);
   await cacheManager(servers);
 } finally {

@@ -29,6 +29,10 @@ export interface MemcachedOptions {
   readonly threads?: number;
   /** Speak only the binary protocol (`-B binary`). */
   readonly binaryOnly?: boolean;
+  /** Speak only the text and meta protocols (`-B ascii`). */
+  readonly asciiOnly?: boolean;
+  /** Most simultaneous connections (`-c`); past it memcached answers `ERROR Too many open connections`. */
+  readonly maxConnections?: number;
   /** Serve TLS (`-Z`) with this certificate and key (files); `caFile` and `verifyMode` for mutual TLS. */
   readonly tls?: {
     readonly cert: string;
@@ -87,6 +91,8 @@ function memcachedArgs(port: number, options: MemcachedOptions): string[] {
   const args = ['-l', `${HOST}:${port}`, '-U', '0', '-m', String(options.memoryMb ?? 64)];
   args.push('-t', String(options.threads ?? 2));
   if (options.binaryOnly) args.push('-B', 'binary');
+  if (options.asciiOnly) args.push('-B', 'ascii');
+  if (options.maxConnections !== undefined) args.push('-c', String(options.maxConnections));
   const tls = options.tls;
   if (tls !== undefined) {
     const settings = [`ssl_chain_cert=${tls.cert}`, `ssl_key=${tls.key}`];

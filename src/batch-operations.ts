@@ -9,7 +9,7 @@ import {
 } from './arguments.js';
 import { encodeValue } from './codec.js';
 import type { Context } from './context.js';
-import { decodeFresh, deleteData, storeData } from './data-requests.js';
+import { decodeFresh, deleteData, dropOlderValue, storeData } from './data-requests.js';
 import { CacheError } from './errors.js';
 import { planWrite, type WritePlan } from './freshness.js';
 import type { Namespace, NamespaceState } from './namespaces.js';
@@ -85,7 +85,13 @@ export class BatchOperations {
           if (itemTags === undefined) return store(head, deadline, done);
           // Tagged: the tags' versions are read once, at write time, for every value (as in set).
           this.context.tags.capture(itemTags, computedAt, deadline, (error, item) => {
-            if (error !== undefined) return done(error, 0);
+            // Unable to tag the new values: the older ones must not stay readable either (I3).
+            if (error !== undefined)
+              return forEachRequest(
+                encoded,
+                (hash, _entry, settle) => dropOlderValue(transport, head + hash, error, deadline, settle),
+                (dropError, failures) => done(dropError && summarise(dropError, failures, encoded.size, 'stored'), 0),
+              );
             if (item === undefined) return done(undefined, 0); // invalidated since computedAt
             for (const entry of encoded.values()) entry.bytes = encodeValue(entry.value, entry.plan.freshUntil, item);
             store(head, deadline, done);

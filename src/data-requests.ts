@@ -55,12 +55,25 @@ export function storeData(
   transport.store(Opcode.Set, dataKey, bytes, expiry, deadline, (error, status) => {
     if (error !== undefined) return done(error, undefined);
     if (status === Status.Ok) return done(undefined, true);
-    const refusal = refusedWrite(status);
-    deleteData(transport, dataKey, deadline, (deleteError) => {
-      if (deleteError === undefined) return done(refusal, undefined);
-      const message = `${refusal.message}; deleting the older value failed too, so it may be served until it expires`;
-      done(new CacheError('E_STALE_VALUE', message, { cause: deleteError }), undefined);
-    });
+    dropOlderValue(transport, dataKey, refusedWrite(status), deadline, done);
+  });
+}
+
+/**
+ * After a write of `dataKey` failed with `failure`, deletes the key so that no older value stays
+ * readable (I3): calls back with `failure`, or `E_STALE_VALUE` if the delete failed as well.
+ */
+export function dropOlderValue(
+  transport: Transport,
+  dataKey: string,
+  failure: CacheError,
+  deadline: number,
+  done: (error: CacheError, stored: undefined) => void,
+): void {
+  deleteData(transport, dataKey, deadline, (deleteError) => {
+    if (deleteError === undefined) return done(failure, undefined);
+    const message = `${failure.message}; deleting the older value failed too, so it may be served until it expires`;
+    done(new CacheError('E_STALE_VALUE', message, { cause: deleteError }), undefined);
   });
 }
 

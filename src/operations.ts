@@ -2,7 +2,7 @@ import { checkKey, computedAtOf, rejectingThrows, tagsOf, writeOptionsOf } from 
 import { BatchOperations } from './batch-operations.js';
 import { encodeValue } from './codec.js';
 import type { Context } from './context.js';
-import { decodeFresh, deleteData, storeData } from './data-requests.js';
+import { decodeFresh, deleteData, dropOlderValue, storeData } from './data-requests.js';
 import { planWrite } from './freshness.js';
 import { type Namespace, NamespaceState } from './namespaces.js';
 import { countDeleted, countRead } from './observability/counting.js';
@@ -78,8 +78,10 @@ export class Operations {
           if (itemTags === undefined) return storeData(transport, head + keyHash, bytes, expiry, deadline, done);
           // Tagged: the tags' versions are read at write time, as the namespace's token is.
           this.context.tags.capture(itemTags, computedAt, deadline, (error, item) => {
-            if (error !== undefined) return done(error, undefined);
-            if (item === undefined) return done(undefined, false); // invalidated since computedAt
+            // Unable to tag the new value: the older one must not stay readable either (I3).
+            if (error !== undefined) return dropOlderValue(transport, head + keyHash, error, deadline, done);
+            // Invalidated since computedAt: not stored; what is there is older (invalid) or newer (valid).
+            if (item === undefined) return done(undefined, false);
             bytes = encodeValue(value, freshUntil, item);
             storeData(transport, head + keyHash, bytes, expiry, deadline, done);
           });

@@ -136,3 +136,33 @@ describe('failure markers', () => {
     expect(await other.getOrSet('ns', 'k', () => 'loaded')).toBe('loaded');
   });
 });
+
+describe('failure markers for loaders that throw hostile values', () => {
+  const hostile: [string, () => unknown][] = [
+    ['a null-prototype object', () => Object.create(null)],
+    [
+      'an Error whose message getter throws',
+      () =>
+        Object.defineProperty(new Error('x'), 'message', {
+          get() {
+            throw new Error('getter');
+          },
+        }),
+    ],
+    ['an Error whose name is a Symbol', () => Object.assign(new Error('x'), { name: Symbol('n') })],
+  ];
+  for (const [what, make] of hostile) {
+    it(`a loader that throws ${what}: the caller gets exactly that, and the lock becomes a marker`, async () => {
+      const cache = makeCache({ lockWait: 5 });
+      const thrown = make();
+      const caught = await cache
+        .getOrSet('ns', 'k', () => {
+          throw thrown;
+        })
+        .catch((error: unknown) => error);
+      expect(caught).toBe(thrown);
+      await cache.close(); // waits for the marker's write
+      expect(cache.stats().failureMarkers).toBe(1);
+    });
+  }
+});

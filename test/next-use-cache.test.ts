@@ -3,31 +3,8 @@ import { freePort } from '../scripts/memcached.js';
 import { CacheError, NamespacedCache } from '../src/index.js';
 import { createCacheHandler, createIncrementalCacheHandler, type UseCacheEntry } from '../src/next/index.js';
 import { errorLog, makeCache, randomPrefix, rawClient } from './support/cache.js';
-import { nextMillisecond } from './support/next.js';
+import { entryOf, nextMillisecond, text } from './support/next.js';
 import { OPCODE_NAMES, spyOnWrites } from './support/wire.js';
-
-/** An entry as Next hands it to `set`, computed now. */
-function entryOf(body: string | Uint8Array, fields: Partial<Omit<UseCacheEntry, 'value'>> = {}): UseCacheEntry {
-  const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
-  return {
-    value: new ReadableStream({
-      start(controller) {
-        controller.enqueue(bytes);
-        controller.close();
-      },
-    }),
-    tags: [],
-    stale: 300,
-    timestamp: Date.now(),
-    expire: 3600,
-    revalidate: 900,
-    ...fields,
-  };
-}
-
-async function text(entry: UseCacheEntry | undefined): Promise<string | undefined> {
-  return entry === undefined ? undefined : new Response(entry.value).text();
-}
 
 /** A cache over a memjs client whose writes the test can watch, closed after the test. */
 function watchedCache(prefix: string) {

@@ -54,6 +54,65 @@ describe('choosing the protocol', () => {
     await cache.close();
   });
 
+  it('takes a server at its connection limit for a failed connect, never for one to speak binary to (memcached -B ascii -c)', async () => {
+    const server = await privateMemcached({ asciiOnly: true, maxConnections: 40, threads: 1, tls: undefined });
+    const held: Socket[] = [];
+    /** Opens a raw connection and says what memcached answers to `version`. */
+    const version = async (): Promise<string> => {
+      const socket = new Socket().connect(server.port, server.host);
+      held.push(socket);
+      socket.write('version\r\n');
+      const [reply] = (await once(socket, 'data')) as [Buffer];
+      return reply.toString('latin1');
+    };
+    while (!(await version()).startsWith('ERROR Too many open connections'));
+    const prefix = randomPrefix();
+    const log = errorLog();
+    const cache = new NamespacedCache({ servers: server.servers, prefix, onError: log.onError });
+    expect(await cache.get('n', 'k')).toBeUndefined();
+    expect(log.errors.map((error) => error.code)).toContain('E_PROTOCOL');
+    for (const socket of held.splice(0)) socket.destroy();
+    // memcached frees the connections as it sees them close.
+    while (!(await version()).startsWith('VERSION ')) for (const socket of held.splice(0)) socket.destroy();
+    for (const socket of held.splice(0)) socket.destroy();
+    expect(await cache.set('n', 'k', 'v')).toBe(true);
+    expect(await cache.get('n', 'k')).toBe('v');
+    expect(await spokenProtocol(cache, prefix)).toBe('meta');
+    await cache.close();
+  });
+
+  it('probes again on the next connection: a server killed mid-probe is not taken for binary-only (memcached -B ascii)', async () => {
+    const server = await privateMemcached({ asciiOnly: true, tls: undefined });
+    let connections = 0;
+    const proxy = createServer((client: Socket) => {
+      connections += 1;
+      // The first connection dies as a killed server's would, on the probe.
+      if (connections === 1) {
+        client.once('data', () => client.resetAndDestroy());
+        return;
+      }
+      const upstream = new Socket().connect(server.port, server.host);
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    proxy.listen(0, '127.0.0.1');
+    await once(proxy, 'listening');
+    const prefix = randomPrefix();
+    const cache = new NamespacedCache({
+      servers: `127.0.0.1:${(proxy.address() as { port: number }).port}`,
+      prefix,
+      timeout: 0.3,
+      onError: () => {},
+    });
+    await cache.get('n', 'k');
+    expect(await cache.set('n', 'k', 'v')).toBe(true);
+    expect(await cache.get('n', 'k')).toBe('v');
+    expect(await spokenProtocol(cache, prefix)).toBe('meta');
+    await cache.close();
+    proxy.close();
+  });
+
   it("refuses protocol: 'meta' on a binary-only server with a coded error instead of guessing", async () => {
     const server = await privateMemcached({ binaryOnly: true, tls: undefined });
     const cache = new NamespacedCache({

@@ -1,5 +1,6 @@
 import type { CacheEntry } from '../index.js';
 import type { HandlerContext } from './options.js';
+import { cacheTags, tooManyTags } from './tags.js';
 
 /**
  * The tag an entry without tags of its own is written with. The cache judges read-time (soft) tags
@@ -7,6 +8,13 @@ import type { HandlerContext } from './options.js';
  * read as expired under any soft tag (`revalidatePath`'s), so it never would be served.
  */
 const WRITTEN_AT_TAG = 'memjs-namespaces/next';
+
+/**
+ * How long a read waits for a write of its key still running in this process (Next's rule: a `get`
+ * sees the `set` before it). The write awaits Next's entry, which may never settle; after this the
+ * read goes to memcached (a miss, unless another instance stored the entry).
+ */
+const PENDING_WRITE_WAIT_MS = 1000;
 
 /** @internal A value to store, with the tags it carries. */
 export interface StoredWrite<V> {
@@ -42,12 +50,20 @@ export class EntryStore {
 
   /**
    * The entry under `cacheKey` — fresh, or stale (a tag soft-invalidated) — or `undefined` on a miss
-   * and when a tag or read-time tag expired it. Waits for a write of the key still running here.
+   * and when a tag or read-time tag expired it. Waits for a write of the key still running here,
+   * for {@link PENDING_WRITE_WAIT_MS} at most. More read-time tags than the cache checks: a miss, reported (what they guard cannot be checked).
    */
   async read<V>(cacheKey: string, readTags: readonly string[]): Promise<CacheEntry<V> | undefined> {
-    await this.pending.get(cacheKey);
-    const { cache, namespace } = this.context;
-    return cache.getEntry<V>(namespace, this.keyOf(cacheKey), readTags.length === 0 ? undefined : { tags: readTags });
+    const pending = this.pending.get(cacheKey);
+    if (pending !== undefined) await withinWait(pending);
+    const { cache, namespace, onError } = this.context;
+    const tags = cacheTags(readTags);
+    const excess = tooManyTags(tags, `the entry under ${JSON.stringify(cacheKey)} was read as a miss`);
+    if (excess !== undefined) {
+      onError(excess);
+      return undefined;
+    }
+    return cache.getEntry<V>(namespace, this.keyOf(cacheKey), tags.length === 0 ? undefined : { tags });
   }
 
   /**
@@ -64,15 +80,37 @@ export class EntryStore {
     try {
       const entry = await produce();
       if (entry === undefined) return;
-      const { cache, namespace } = this.context;
+      const { cache, namespace, onError } = this.context;
+      const tags = cacheTags(entry.tags);
+      const excess = tooManyTags(tags, `the entry under ${JSON.stringify(cacheKey)} was not stored`);
+      if (excess !== undefined) {
+        // Not stored: an invalidation of a tag left out would miss it. Nor is the older entry kept (I3).
+        onError(excess);
+        await cache.delete(namespace, this.keyOf(cacheKey)).catch((error: unknown) => {
+          onError(
+            new Error(`the older entry under ${JSON.stringify(cacheKey)} could not be deleted`, { cause: error }),
+          );
+        });
+        return;
+      }
       await cache.set(namespace, this.keyOf(cacheKey), entry.value as Uint8Array, {
         ...(entry.ttl === undefined ? {} : { ttl: entry.ttl }),
         ...(entry.computedAt === undefined ? {} : { computedAt: entry.computedAt }),
-        tags: entry.tags.length === 0 ? [WRITTEN_AT_TAG] : entry.tags,
+        tags: tags.length === 0 ? [WRITTEN_AT_TAG] : tags,
       });
     } finally {
       if (this.pending.get(cacheKey) === done) this.pending.delete(cacheKey);
       settle();
     }
   }
+}
+
+/** Settles when `pending` does, or after {@link PENDING_WRITE_WAIT_MS}, whichever comes first. */
+function withinWait(pending: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, PENDING_WRITE_WAIT_MS);
+    timer.unref();
+  });
+  return Promise.race([pending, waited]).finally(() => clearTimeout(timer));
 }

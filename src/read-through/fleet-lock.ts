@@ -101,9 +101,7 @@ export class FleetLock {
       done(false);
       return;
     }
-    const name = failure instanceof Error ? failure.name : 'Error';
-    const message = (failure instanceof Error ? failure.message : String(failure)).slice(0, MAX_MARKER_MESSAGE);
-    const marker = Buffer.from(`F${JSON.stringify({ name, message })}`, 'utf8');
+    const marker = Buffer.from(`F${JSON.stringify(describeFailure(failure))}`, 'utf8');
     this.transport.store(
       Opcode.Set,
       this.key,
@@ -170,6 +168,22 @@ export class FleetLock {
       },
       cas,
     );
+  }
+}
+
+/**
+ * What a marker says of the loader's failure. Whatever the loader threw is described without
+ * throwing (a null-prototype object has no `toString`, a `message` getter may throw): the lock is
+ * already handed over to this marker, and the caller must still reject with what was thrown.
+ */
+function describeFailure(failure: unknown): LoadFailure {
+  try {
+    const error = failure instanceof Error;
+    const name = error ? String(failure.name) : 'Error';
+    const message = error ? String(failure.message) : String(failure);
+    return { name: name.slice(0, MAX_MARKER_MESSAGE), message: message.slice(0, MAX_MARKER_MESSAGE) };
+  } catch {
+    return { name: 'Error', message: 'the loader failed with a value that cannot be described' };
   }
 }
 

@@ -8,7 +8,8 @@ import { sharedVersion } from './tag-record.js';
  *     u32 BE  length of what follows
  *     f64 BE  writtenAt (the writer's wall-clock ms, taken before the value was computed)
  *     u16 BE  tag count
- *     per tag: 8 bytes version, u16 BE name length in bytes, the name in UTF-8
+ *     per tag: 8 bytes version, u16 BE name length in bytes, the name in UTF-8 — or, for a name
+ *              with lone surrogates (which UTF-8 cannot carry), 0xFF and its UTF-16LE code units
  *
  * Untagged values have no section and stay byte-identical to 0.2.0's.
  */
@@ -32,7 +33,7 @@ export interface ItemTags {
 
 /** @internal The encoded section (with its length prefix). */
 export function encodeTagSection(item: ItemTags): Buffer {
-  const names = item.tags.map((tag) => Buffer.from(tag.name, 'utf8'));
+  const names = item.tags.map((tag) => nameBytes(tag.name));
   let length = 8 + 2;
   for (const name of names) length += 8 + 2 + name.length;
   const section = Buffer.allocUnsafe(4 + length);
@@ -75,8 +76,28 @@ export function decodeTagSection(bytes: Buffer, start: number): ItemTags | undef
     const version = sharedVersion(bytes.toString('hex', offset, offset + 8));
     const nameLength = bytes.readUInt16BE(offset + 8);
     if (offset + 10 + nameLength > end) return undefined;
-    tags.push({ name: bytes.toString('utf8', offset + 10, offset + 10 + nameLength), version });
+    tags.push({ name: nameAt(bytes, offset + 10, offset + 10 + nameLength), version });
     offset += 10 + nameLength;
   }
   return offset === end ? { writtenAt, tags } : undefined;
+}
+
+/** Marks a name stored as UTF-16LE code units: 0xFF never occurs in UTF-8. */
+const UTF16_NAME = 0xff;
+
+/** A tag name's stored bytes, lossless: `'\uD800'` and `'\uDC00'` must not both read as U+FFFD. */
+function nameBytes(name: string): Buffer {
+  if (name.isWellFormed()) return Buffer.from(name, 'utf8');
+  const units = Buffer.from(name, 'utf16le');
+  const bytes = Buffer.allocUnsafe(1 + units.length);
+  bytes[0] = UTF16_NAME;
+  units.copy(bytes, 1);
+  return bytes;
+}
+
+/** The tag name stored in `bytes` from `start` to `end` (see {@link nameBytes}). */
+function nameAt(bytes: Buffer, start: number, end: number): string {
+  return end > start && bytes[start] === UTF16_NAME
+    ? bytes.toString('utf16le', start + 1, end)
+    : bytes.toString('utf8', start, end);
 }

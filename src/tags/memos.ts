@@ -3,8 +3,8 @@ import type { KnownSection } from '../codec.js';
 /** What is remembered of an item: its tags' names and record keys, and its tag section as last read. */
 export interface Memo {
   readonly names: readonly string[];
-  /** The record key of each name, in the same order: not looked up again on every read. */
-  readonly keys: readonly string[];
+  /** The record key of each name, in the same order (if kept): not looked up again on every read. */
+  readonly keys?: readonly string[];
   readonly section: KnownSection | undefined;
 }
 
@@ -42,6 +42,9 @@ export class Memos {
 
   delete(namespaceHash: string, keyHash: string): void {
     const keys = this.byNamespace.get(namespaceHash);
-    if (keys?.delete(keyHash) === true) this.size -= 1;
+    if (keys?.delete(keyHash) !== true) return;
+    this.size -= 1;
+    // An empty namespace map is not counted in `size`: left behind, it would grow without bound.
+    if (keys.size === 0) this.byNamespace.delete(namespaceHash);
   }
 }

@@ -150,6 +150,6 @@ const EXPIRED: TagVerdict = { state: 'expired' };
 export function judge(record: TagRecord, version: string | undefined, writtenAt: number, time: number): TagVerdict {
   if (version === undefined ? record.staleAt < writtenAt : version === record.version) return FRESH;
   if (!record.soft || time >= record.expiredAt) return EXPIRED;
-  const servable = version === undefined ? writtenAt >= record.floor : record.staleVersions.includes(version);
+  const servable = version === undefined ? writtenAt > record.floor : record.staleVersions.includes(version);
   return servable ? { state: 'stale', since: record.staleAt } : EXPIRED;
 }

@@ -126,11 +126,14 @@ export class TagRecords {
     readonly stats: Stats,
   ) {}
 
-  /** The memcached key of a tag's record: `<prefix>:g:<h64(tag)>`. */
+  /**
+   * The memcached key of a tag's record: `<prefix>:g:<h64(tag)>`; `<prefix>:g:<h128(tag)>` for a
+   * tag with lone surrogates, which h64 (of UTF-8) would hash alike, and h128 hashes losslessly.
+   */
   keyOf(tag: string): string {
     let key = this.keys.get(tag);
     if (key === undefined) {
-      key = `${this.prefix}:g:${this.hasher.h64(tag)}`;
+      key = `${this.prefix}:g:${tag.isWellFormed() ? this.hasher.h64(tag) : this.hasher.h128(tag)}`;
       if (this.keys.size >= 10_000) this.keys.clear();
       this.keys.set(tag, key);
     }

@@ -82,6 +82,11 @@ export class TaggedReads {
         done(dataError, undefined, undefined, records);
         return;
       }
+      // Declared tags' versions are what the caller writes with its value: without them, no answer.
+      if (recordsError !== undefined && declared.length > 0) {
+        done(recordsError, undefined, undefined, records);
+        return;
+      }
       if (bytes === undefined) {
         done(undefined, undefined, undefined, records);
         return;
@@ -221,10 +226,10 @@ export class TaggedReads {
 
   /**
    * The tags an item written now will carry: each tag's current version, read now (after the
-   * caller's value was computed for `set`; before it, for `getOrSet`), and the time taken before.
-   * With `computedAt` (epoch ms, `set`'s option), a tag invalidated at or after it gives `undefined`
-   * (not to be stored as valid); a soft invalidation still inside its window gives the version
-   * before it: the item is stale.
+   * caller's value was computed for `set`; before it, for `getOrSet`), and the time taken before;
+   * no item, and the error, when a record could not be read. With `computedAt` (epoch ms, `set`'s
+   * option), a tag invalidated at or after it gives no item and no error (not to be stored as
+   * valid); a soft invalidation still inside its window gives the version before it: the item is stale.
    */
   capture(
     tags: readonly string[],
@@ -234,7 +239,9 @@ export class TaggedReads {
   ): void {
     const writtenAt = Date.now();
     this.records.read(tags, deadline, (error, records) => {
-      if (error !== undefined || computedAt === undefined) return done(error, itemTagsFrom(tags, records, writtenAt));
+      // A failed read leaves some records unread: no item tags to build from them.
+      if (error !== undefined) return done(error, undefined);
+      if (computedAt === undefined) return done(undefined, itemTagsFrom(tags, records, writtenAt));
       const time = Date.now();
       const carried: ItemTag[] = [];
       for (const name of tags) {

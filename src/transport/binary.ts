@@ -40,8 +40,11 @@ export const binaryCodec: Codec = {
       reply.need = replyEnd - offset;
       return INCOMPLETE;
     }
+    const valueStart = offset + HEADER_LENGTH + (buffer[offset + 4] as number) + buffer.readUInt16BE(offset + 2);
+    // Key and extras past the body: a hit with a value that is not there.
+    if (valueStart > replyEnd) return invalid(reply, 'a reply whose key and extras are longer than its body');
     reply.status = buffer.readUInt16BE(offset + 6);
-    reply.valueStart = offset + HEADER_LENGTH + (buffer[offset + 4] as number) + buffer.readUInt16BE(offset + 2);
+    reply.valueStart = valueStart;
     reply.valueEnd = replyEnd;
     reply.cas =
       opcode === Opcode.Add || request.cas !== 0n || request.withCas ? buffer.readBigUInt64BE(offset + 16) : 0n;

@@ -74,6 +74,12 @@ export function casAt(buffer: Buffer, start: number, stop: number): bigint {
   return BigInt(buffer.toString('latin1', start, stop));
 }
 
+/**
+ * memcached's largest item size (`-I`) is 1 GiB: a longer value is not a reply, and waiting for
+ * its bytes would only end at the deadline.
+ */
+export const MAX_VALUE_LENGTH = 2 ** 30;
+
 /** A reply line longer than this without its end is not memcached's. */
 const MAX_LINE = 1024;
 
@@ -82,6 +88,10 @@ const MAX_LINE = 1024;
  * {@link INCOMPLETE} while it has not all arrived, or {@link INVALID} when it cannot be a reply line.
  */
 export function replyLine(buffer: Buffer, offset: number, end: number, reply: Reply, protocol: string): number {
+  const first = buffer[offset] as number;
+  // Every meta and text reply starts with a capital letter: anything else (a binary frame, say)
+  // may never bring a line end, and must not be waited for until the deadline.
+  if (first < 0x41 || first > 0x5a) return invalid(reply, `not a ${protocol} reply: ${excerpt(buffer, offset, end)}`);
   const stop = lineEnd(buffer, offset, end);
   if (stop === -1) {
     reply.need = 0;

@@ -8,6 +8,7 @@ import {
   INCOMPLETE,
   invalid,
   lineFramed,
+  MAX_VALUE_LENGTH,
   type Reply,
   replyLine,
 } from './codec.js';
@@ -92,7 +93,7 @@ export const metaCodec: Codec = {
       let lengthEnd = buffer.indexOf(SPACE, offset + 3);
       if (lengthEnd < 0 || lengthEnd > stop) lengthEnd = stop;
       const length = decimalAt(buffer, offset + 3, lengthEnd);
-      if (length < 0 || !readFlags(buffer, lengthEnd, stop, request, reply)) {
+      if (length < 0 || length > MAX_VALUE_LENGTH || !readFlags(buffer, lengthEnd, stop, request, reply)) {
         return invalid(reply, `a value reply that does not answer the request: ${excerpt(buffer, offset, stop)}`);
       }
       const valueEnd = next + length;

@@ -1,5 +1,7 @@
 /** What the protocol probe found. */
 export interface ProbeResult {
+  /** The server answered with its version: it is memcached (else, e.g. `ERROR Too many open connections`). */
+  readonly version: boolean;
   /** The server speaks meta (memcached 1.6.10 or later). */
   readonly meta: boolean;
   /** The version line, or what came instead. */
@@ -27,11 +29,13 @@ export const probe = {
   /** The probe's answer, or `undefined` while its line is incomplete. */
   read(buffer: Buffer): ProbeResult | undefined {
     const end = buffer.indexOf('\r\n');
-    if (end < 0) return buffer.length > 256 ? { meta: false, what: 'a reply without a line end' } : undefined;
+    if (end < 0)
+      return buffer.length > 256 ? { version: false, meta: false, what: 'a reply without a line end' } : undefined;
     const line = buffer.toString('latin1', 0, end);
-    if (end + 2 !== buffer.length) return { meta: false, what: `more than a version: ${JSON.stringify(line)}` };
+    if (end + 2 !== buffer.length)
+      return { version: false, meta: false, what: `more than a version: ${JSON.stringify(line)}` };
     return line.startsWith('VERSION ')
-      ? { meta: speaksMeta(line.slice(8)), what: line }
-      : { meta: false, what: JSON.stringify(line.slice(0, 60)) };
+      ? { version: true, meta: speaksMeta(line.slice(8)), what: line }
+      : { version: false, meta: false, what: JSON.stringify(line.slice(0, 60)) };
   },
 };

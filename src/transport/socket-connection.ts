@@ -180,7 +180,8 @@ export class SocketConnection extends Pipeline {
           this.backoffTimer = undefined;
           if (this.phase === 'closed' && this.queue.length > 0) this.open();
         }, this.retryAt - time);
-        this.backoffTimer.unref();
+        // Not unref'd: calls wait on it, and nothing else may be keeping the process alive until they
+        // settle (detach() clears it).
       }
       return;
     }
@@ -296,6 +297,15 @@ export class SocketConnection extends Pipeline {
     const speech = this.endpoint.speech;
     if (result.meta) {
       this.ready(metaCodec);
+    } else if (!result.version) {
+      // Not a server without meta but a refusal (memcached at its connection limit says `ERROR Too
+      // many open connections`) or not memcached: a failed connect, never a reason to speak binary
+      // to this server from now on.
+      this.lost(
+        socket,
+        new CacheError('E_PROTOCOL', `memcached ${this.label} did not answer the protocol probe: ${result.what}`),
+        true,
+      );
     } else if (speech === 'auto') {
       this.fallback = binaryCodec;
       this.ready(binaryCodec);
@@ -323,10 +333,12 @@ export class SocketConnection extends Pipeline {
     this.parts = [];
     this.partsLength = 0;
     this.unansweredBytes = 0;
-    if (phase === 'probing' && this.endpoint.speech === 'auto' && this.endpoint.tls === undefined && !connectFailed) {
-      // A server that only speaks binary closes the connection on the text probe.
-      this.fallback = binaryCodec;
-    } else if (phase !== 'ready') {
+    const probeClosed =
+      phase === 'probing' && this.endpoint.speech === 'auto' && this.endpoint.tls === undefined && !connectFailed;
+    // A server that only speaks binary closes the connection on the text probe. But so does one
+    // killed mid-probe: what detection found holds for one connection, and the next one probes again.
+    this.fallback = probeClosed ? binaryCodec : undefined;
+    if (!probeClosed && phase !== 'ready') {
       this.failures += 1;
       this.retryAt = now() + backoffMs(this.failures);
       this.lastError = error;

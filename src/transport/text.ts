@@ -8,6 +8,7 @@ import {
   INCOMPLETE,
   invalid,
   lineFramed,
+  MAX_VALUE_LENGTH,
   replyLine,
 } from './codec.js';
 import type { Request } from './request.js';
@@ -77,7 +78,7 @@ export const textCodec: Codec = {
       if (lengthEnd < 0 || lengthEnd > stop) lengthEnd = stop;
       const length = decimalAt(buffer, flagsEnd + 1, lengthEnd);
       reply.cas = request.withCas && lengthEnd < stop ? casAt(buffer, lengthEnd + 1, stop) : 0n;
-      if (length < 0 || reply.cas < 0n)
+      if (length < 0 || length > MAX_VALUE_LENGTH || reply.cas < 0n)
         return invalid(reply, `a malformed value line: ${excerpt(buffer, offset, stop)}`);
       const valueEnd = next + length;
       const replyEnd = valueEnd + 2 + END.length;
