@@ -22,6 +22,24 @@ export interface SoftWindow {
   readonly until: number;
 }
 
+/**
+ * The last hex digits of every token a soft clear writes. A level whose token lacks them has no
+ * window (a window counts only while it names the current token), so a miss reads no window
+ * record for it: no round trip where nothing was soft-cleared. Other tokens (random) carry them
+ * one time in 4096: only a wasted read.
+ */
+const SOFT_MARK = 'a5f';
+
+/** @internal A new token for a soft clear: random, with {@link SOFT_MARK}. 52 random bits are plenty per namespace. */
+function softToken(tokens: Tokens, tokenKey: string): string {
+  return tokens.newToken(tokenKey).slice(0, 16 - SOFT_MARK.length) + SOFT_MARK;
+}
+
+/** @internal Whether a level with this token may have an open soft window. */
+export function mayHaveWindow(token: string): boolean {
+  return token.endsWith(SOFT_MARK);
+}
+
 const WINDOW_PATTERN = /^1:([0-9a-f]{16}):([0-9a-f]{16}):(\d+):(\d+)$/;
 const TOKEN_PATTERN = /^[0-9a-f]{16}$/;
 const MAX_ATTEMPTS = 3;
@@ -64,7 +82,7 @@ export function softClear(
       const previous = status === Status.Ok ? value.toString('latin1') : '';
       // No token (or a foreign value): nothing was readable, so nothing to keep: a plain rotation.
       if (!TOKEN_PATTERN.test(previous)) return tokens.rotate(level, deadline, done);
-      const token = tokens.newToken(level.tokenKey);
+      const token = softToken(tokens, level.tokenKey);
       const clearedAt = Date.now();
       const until = clearedAt + staleForMs;
       const window = Buffer.from(`1:${previous}:${token}:${clearedAt}:${until}`, 'latin1');
@@ -87,7 +105,8 @@ export function softClear(
 /**
  * The data-key head of the generation before an open soft clear of any level of `state`, given the
  * levels' current `tokens` (read by this call), or `undefined` when no level has an open window.
- * One round trip: the windows of every level are read in one write.
+ * One round trip — the windows of the levels soft-cleared last are read in one write — or none
+ * when no level's token comes from a soft clear.
  */
 export function previousGeneration(
   transport: Transport,
@@ -97,12 +116,18 @@ export function previousGeneration(
   done: (previous: { readonly head: string; readonly clearedAt: number } | undefined) => void,
 ): void {
   const levels = state.levels;
+  let remaining = 0;
+  for (const token of tokens) if (mayHaveWindow(token)) remaining += 1;
+  if (remaining === 0) {
+    done(undefined);
+    return;
+  }
   const previous = [...tokens];
-  let remaining = levels.length;
   let opened = false;
   let clearedAt = 0;
   const time = Date.now();
   levels.forEach((level, index) => {
+    if (!mayHaveWindow(tokens[index] as string)) return;
     transport.get(windowKey(level.tokenKey), deadline, (error, status, value) => {
       const window = error === undefined && status === Status.Ok ? decodeWindow(value) : undefined;
       if (window !== undefined && window.token === tokens[index] && time < window.until) {
