@@ -71,10 +71,10 @@ export function freshnessOf(options: Readonly<Record<string, unknown>>, defaults
 }
 
 /**
- * memcached keeps a value with a stale window for `ttl` plus that window, and its expiry is a 32-bit
+ * memcached keeps a value with a stale window for `ttl` plus that window, and its expiry is a signed 32-bit
  * Unix time: the sum must fit as well as each part.
  *
- * @throws RangeError when `ttl` plus the longest window would expire after 2106.
+ * @throws RangeError when `ttl` plus the longest window would expire after 2038-01-19 (a signed 32-bit Unix time).
  */
 function checkFits(freshness: Freshness): Freshness {
   const window = Math.max(freshness.staleWhileRevalidateMs, freshness.staleIfErrorMs);

@@ -135,6 +135,16 @@ describe('createIncrementalCacheHandler (ISR, route handlers, fetch cache)', () 
     await new Handler().set('/isr', page('v1', []), pageSet);
     expect(set.mock.calls[0]?.[3]).toMatchObject({ ttl: 3600 });
   });
+
+  it("keeps a page with Next's default expire (INFINITE_CACHE, past 2038) until evicted", async () => {
+    const cache = makeCache();
+    const Handler = createIncrementalCacheHandler(cache, { buildId: 'b' });
+    const set = vi.spyOn(cache, 'set');
+    const forever = { cacheControl: { revalidate: 60, expire: 0xffff_fffe } };
+    await new Handler().set('/isr', page('v1', []), forever);
+    expect(set.mock.calls[0]?.[3]).toMatchObject({ ttl: 0 });
+    expect((await new Handler().get('/isr', pageGet))?.value).toMatchObject({ html: 'v1' });
+  });
 });
 
 describe('incremental values', () => {

@@ -2,6 +2,18 @@ import type { CacheEntry } from '../index.js';
 import type { HandlerContext } from './options.js';
 import { cacheTags, tooManyTags } from './tags.js';
 
+/** memcached reads an expiry over 30 days as a Unix time; the cache converts it, but a year is plenty. */
+const LONGEST_TTL = 365 * 86_400;
+
+/**
+ * The memcached TTL (seconds) for a Next `expire` (seconds). Next's default is about 136 years
+ * (INFINITE_CACHE), later than memcached can store an expiry: past a year, keep the entry until
+ * evicted (`0`).
+ */
+export function ttlOfExpire(expire: number): number {
+  return expire > LONGEST_TTL ? 0 : Math.max(1, Math.ceil(expire));
+}
+
 /**
  * The tag an entry without tags of its own is written with. The cache judges read-time (soft) tags
  * by the time an item was written, which it records only for tagged items: an untagged entry would

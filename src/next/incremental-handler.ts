@@ -1,5 +1,5 @@
 import type { NamespacedCache, NamespacedCacheOptions } from '../index.js';
-import { EntryStore } from './entry-store.js';
+import { EntryStore, ttlOfExpire } from './entry-store.js';
 import { decodeValue, encodeValue } from './incremental-value.js';
 import { invalidate, type TagDurations } from './invalidation.js';
 import { buildIdNear, checkBuildId, type IncrementalHandlerOptions, resolveHandlerContext } from './options.js';
@@ -141,7 +141,7 @@ export function createIncrementalCacheHandler(
           value: encodeValue(data),
         };
         // A route past `expire` is rendered again before it is served: memcached need not keep it longer.
-        const ttl = typeof cacheControl?.expire === 'number' ? Math.max(1, Math.ceil(cacheControl.expire)) : undefined;
+        const ttl = typeof cacheControl?.expire === 'number' ? ttlOfExpire(cacheControl.expire) : undefined;
         // Next gives no render start here: the get that led to the render stands for it.
         return { value: stored, tags, ttl, computedAt: renderStarts.take(cacheKey) };
       });

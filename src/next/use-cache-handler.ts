@@ -1,5 +1,5 @@
 import type { NamespacedCache, NamespacedCacheOptions } from '../index.js';
-import { EntryStore } from './entry-store.js';
+import { EntryStore, ttlOfExpire } from './entry-store.js';
 import { invalidate, type TagDurations } from './invalidation.js';
 import { type NextHandlerOptions, resolveHandlerContext } from './options.js';
 import { decodeEntry, encodeEntry, readWhole, streamOf, type UseCacheEntry } from './use-cache-entry.js';
@@ -22,9 +22,6 @@ export interface UseCacheHandler {
 function renderStart(timestamp: unknown): number | undefined {
   return typeof timestamp === 'number' && Number.isFinite(timestamp) && timestamp >= 0 ? timestamp : undefined;
 }
-
-/** memcached reads an expiry over 30 days as a Unix time; the cache converts it, but a year is plenty. */
-const LONGEST_TTL = 365 * 86_400;
 
 /**
  * A cache handler for Next 16's `'use cache'` and `'use cache: remote'` (`cacheHandlers` in
@@ -82,7 +79,7 @@ export function createCacheHandler(
           );
           return undefined;
         }
-        const ttl = entry.expire > LONGEST_TTL ? 0 : Math.max(1, Math.ceil(entry.expire));
+        const ttl = ttlOfExpire(entry.expire);
         // `timestamp` is when Next began the render: an invalidation since then must not be undone.
         return { value: encodeEntry(entry, body), tags: entry.tags, ttl, computedAt: renderStart(entry.timestamp) };
       });
