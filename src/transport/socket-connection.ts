@@ -63,7 +63,10 @@ export class SocketConnection extends Pipeline {
   private codec: Codec | undefined;
   /** Detection found a server without meta: speak binary to it. */
   private fallback: Codec | undefined;
+  /** Connects that failed in a row; a connection counts as made only once it answered a reply. */
   private failures = 0;
+  /** This connection has answered a request: a peer that accepts and closes never does. */
+  private answering = false;
   private retryAt = 0;
   private lastError: CacheError | undefined;
   private connectTimer: NodeJS.Timeout | undefined;
@@ -193,6 +196,7 @@ export class SocketConnection extends Pipeline {
     if (tls !== undefined) socket.setNoDelay(true);
     this.socket = socket;
     this.phase = 'connecting';
+    this.answering = false;
     this.connectTimer = setTimeout(() => {
       this.lost(
         socket,
@@ -225,7 +229,6 @@ export class SocketConnection extends Pipeline {
     clearTimeout(this.connectTimer);
     this.codec = codec;
     this.phase = 'ready';
-    this.failures = 0;
     if (this.queue.length > 0) this.owner.markDirty(this);
   }
 
@@ -274,6 +277,12 @@ export class SocketConnection extends Pipeline {
         reply.valueEnd > reply.valueStart ? buffer.subarray(reply.valueStart, reply.valueEnd) : EMPTY,
         reply.cas,
       );
+      if (!this.answering) {
+        // Only now is the connect a success: resetting at `ready` let a peer that accepts and
+        // closes be redialled at once, forever.
+        this.answering = true;
+        this.failures = 0;
+      }
       // A callback may have reset the connection: the rest of this chunk belongs to no one.
       if (this.socket !== socket) return;
       offset = end;
@@ -338,7 +347,8 @@ export class SocketConnection extends Pipeline {
     // A server that only speaks binary closes the connection on the text probe. But so does one
     // killed mid-probe: what detection found holds for one connection, and the next one probes again.
     this.fallback = probeClosed ? binaryCodec : undefined;
-    if (!probeClosed && phase !== 'ready') {
+    // A connection closed before it answered anything is a failed connect: the backoff applies.
+    if (!probeClosed && (phase !== 'ready' || !this.answering)) {
       this.failures += 1;
       this.retryAt = now() + backoffMs(this.failures);
       this.lastError = error;
