@@ -2,13 +2,17 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../scripts/memcached.js';
+import { memcachedServers } from './support/cache.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** Runs the fixture against `servers`; resolves its output lines and exit code (null: killed after 15 s). */
-function runFixture(servers: string): Promise<{ code: number | null; lines: unknown[]; stderr: string }> {
+/** Runs a fixture against `servers`; resolves its output lines and exit code (null: killed after 15 s). */
+function runFixture(
+  servers: string,
+  fixture = 'test/fixtures/own-sockets-exit.ts',
+): Promise<{ code: number | null; lines: unknown[]; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/own-sockets-exit.ts', servers], {
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture, servers], {
       cwd: root,
     });
     let stdout = '';
@@ -41,6 +45,14 @@ describe("the cache's own sockets in a process of their own", () => {
       { code: 'E_CONNECTION' },
       { code: 'E_CLOSED' },
     ]);
+    expect(code).toBe(0);
+  }, 30_000);
+
+  it('exits by itself with a loader that never settles and a caller joined to it', async () => {
+    const { code, lines, stderr } = await runFixture(memcachedServers, 'test/fixtures/join-exit.ts');
+    expect(stderr).toBe('');
+    expect(lines).toEqual([{ joined: true }]);
+    // Killed after 15 s (code null) if the join's 50 s wait kept the process alive.
     expect(code).toBe(0);
   }, 30_000);
 });

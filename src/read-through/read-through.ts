@@ -154,6 +154,8 @@ export class ReadThrough {
         gaveUp = true;
         loadUnlocked(this.context, job).then(resolve, reject);
       }, joinWaitMs(job.locking));
+      // Like the lock's renewal: a loader that never settles must not keep the process alive.
+      timer.unref();
       running.then(
         (loaded) => {
           clearTimeout(timer);
