@@ -1,4 +1,5 @@
 import { describe } from '../describe.js';
+import { RELATIVE_EXPIRY_LIMIT } from '../expiry.js';
 
 /** The most tags one item may carry, and one read may check: Next.js allows 128 per entry. */
 export const MAX_TAGS = 128;
@@ -50,9 +51,9 @@ export function checkStaleFor(options: unknown): number {
   }
   const staleFor: unknown = (options as { staleFor?: unknown }).staleFor;
   if (staleFor === undefined) return 0;
-  if (typeof staleFor !== 'number' || !Number.isFinite(staleFor) || staleFor < 0 || staleFor > 2_592_000) {
+  if (typeof staleFor !== 'number' || !Number.isFinite(staleFor) || staleFor < 0 || staleFor > RELATIVE_EXPIRY_LIMIT) {
     throw new (typeof staleFor === 'number' ? RangeError : TypeError)(
-      `Expected \`staleFor\` to be a number of seconds >= 0 and at most 2592000 (30 days), got ${describe(staleFor)}`,
+      `Expected \`staleFor\` to be a number of seconds >= 0 and at most ${RELATIVE_EXPIRY_LIMIT} (30 days), got ${describe(staleFor)}`,
     );
   }
   return staleFor * 1000;

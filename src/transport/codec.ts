@@ -44,6 +44,8 @@ export interface Codec {
 
 const CR = 13;
 const LF = 10;
+/** The byte that separates tokens on a text or meta reply line. */
+export const SPACE = 32;
 
 /** Where the line starting at `offset` ends (the index of its `\r`), or -1 when it has not all arrived. */
 export function lineEnd(buffer: Buffer, offset: number, end: number): number {

@@ -2,13 +2,7 @@ import type { MemjsClient, MemjsServer } from '../memjs-client.js';
 import type { Connections } from '../transport.js';
 import { MemjsConnection } from './memjs-connection.js';
 import type { ConnectionOwner } from './pipeline.js';
-
-/**
- * memjs wraps its request counter with `seq &= 0xffffffff`, which turns negative after 2^31
- * requests; every request then throws when memjs writes the opaque field. The transport assigns
- * sequence numbers itself and keeps them in 1 ..= 2^31 - 1.
- */
-const MAX_SEQ = 0x7fff_ffff;
+import { MAX_SEQ } from './request.js';
 
 /**
  * The binary protocol through a memjs client's servers (a client passed in, SASL, `protocol:

@@ -11,11 +11,10 @@ import {
   MAX_VALUE_LENGTH,
   type Reply,
   replyLine,
+  SPACE,
 } from './codec.js';
 import type { Request } from './request.js';
 import { serverErrorStatus } from './server-error.js';
-
-const SPACE = 32;
 
 function code(buffer: Buffer, offset: number): number {
   return ((buffer[offset] as number) << 8) | (buffer[offset + 1] as number);

@@ -2,6 +2,13 @@ import type { CacheError } from '../errors.js';
 import type { Opcode } from '../protocol.js';
 
 /**
+ * The largest sequence number (meta and binary opaques): they stay in 1 ..= 2^31 - 1. memjs wraps
+ * its own counter with `seq &= 0xffffffff`, which turns negative after 2^31 requests, and every
+ * request then throws when memjs writes the opaque field: the transport assigns them itself.
+ */
+export const MAX_SEQ = 0x7fff_ffff;
+
+/**
  * Receives a request's outcome: a memcached status and value, or an error (then `status` is -1).
  * Called exactly once per request. `value` may be a view of a socket chunk: decode or copy it before
  * keeping it. `cas` is the item's CAS for an answered `add` (what a later compare-and-delete needs),

@@ -2,10 +2,8 @@ import type { ConnectionOptions } from 'node:tls';
 import { rendezvousHashing } from '../pool.js';
 import type { Connections, ProtocolName } from '../transport.js';
 import type { ConnectionOwner } from './pipeline.js';
+import { MAX_SEQ } from './request.js';
 import { SocketConnection, type Speech } from './socket-connection.js';
-
-/** Sequence numbers (meta and binary opaques) stay in 1 ..= 2^31 - 1. */
-const MAX_SEQ = 0x7fff_ffff;
 
 /** How the cache's own connections are made. */
 export interface SocketSettings {

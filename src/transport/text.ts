@@ -10,11 +10,11 @@ import {
   lineFramed,
   MAX_VALUE_LENGTH,
   replyLine,
+  SPACE,
 } from './codec.js';
 import type { Request } from './request.js';
 import { serverErrorStatus } from './server-error.js';
 
-const SPACE = 32;
 const END = Buffer.from('END\r\n');
 
 /** The header line of a request, without its value. Flags 0: the value carries its own header. */
