@@ -262,7 +262,7 @@ export interface TagState {
   readonly expiredAt?: number;
 }
 
-/** The options after defaults and validation: what the cache actually runs with. */
+/** @internal The options after defaults and validation: what the cache actually runs with. */
 export interface Settings {
   readonly client: MemjsClientLike | undefined;
   readonly servers: string | undefined;
@@ -318,7 +318,7 @@ const RENAMED_OPTIONS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Applies defaults and validates every option, so that a bad option fails at construction with a
+ * @internal Applies defaults and validates every option, so that a bad option fails at construction with a
  * message that says what was expected and what came.
  */
 export function resolveOptions(options: NamespacedCacheOptions = {}): Settings {
