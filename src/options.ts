@@ -100,7 +100,10 @@ export interface ClientOption {
  * - `'meta'`: memcached's meta protocol (1.6.10+), on connections the cache opens itself;
  * - `'text'`: the classic text protocol, for proxies (twemproxy, mcrouter) — see the README for
  *   what changes (the fleet lock's release reads the lock's CAS first);
- * - `'binary'`: the binary protocol through memjs (SASL, servers that speak only binary).
+ * - `'binary'`: the binary protocol through memjs (no TLS), as with a `client` or SASL credentials.
+ *
+ * Without `protocol`, a server found to have no meta (binary-only, before 1.6.10) is spoken to in
+ * binary by the cache's own codec on its own connections, not through memjs.
  */
 export type Protocol = 'meta' | 'text' | 'binary';
 
