@@ -6,7 +6,7 @@ import { LOCKING_OPTIONS, type Locking, lockingOf } from './read-through/locking
 import { checkTags } from './tags/limits.js';
 
 /**
- * Starts a call: a throw while checking its arguments becomes a rejected promise, and nothing is sent.
+ * @internal Starts a call: a throw while checking its arguments becomes a rejected promise, and nothing is sent.
  */
 export function rejectingThrows<T>(start: () => Promise<T>): Promise<T> {
   try {
@@ -17,6 +17,8 @@ export function rejectingThrows<T>(start: () => Promise<T>): Promise<T> {
 }
 
 /**
+ * @internal `key`, checked.
+ *
  * @throws TypeError when `key` is not a string. Any string is a valid key: it is hashed (keys.ts).
  */
 export function checkKey(key: unknown): string {
@@ -28,7 +30,7 @@ const WRITE_OPTIONS: ReadonlySet<string> = new Set([...FRESHNESS_OPTIONS, 'tags'
 const GET_OR_SET_OPTIONS: ReadonlySet<string> = new Set([...FRESHNESS_OPTIONS, ...LOCKING_OPTIONS, 'tags']);
 
 /**
- * The checked `tags` of a call's options, or `undefined` when it gives none (the item is untagged).
+ * @internal The checked `tags` of a call's options, or `undefined` when it gives none (the item is untagged).
  *
  * @throws TypeError or RangeError for tags that are not valid (tags/limits.ts).
  */
@@ -39,7 +41,7 @@ export function tagsOf(options: unknown): readonly string[] | undefined {
 }
 
 /**
- * The checked `computedAt` of a write's options (epoch ms), or `undefined` when it gives none.
+ * @internal The checked `computedAt` of a write's options (epoch ms), or `undefined` when it gives none.
  *
  * @throws TypeError or RangeError when it is not a finite number of epoch ms >= 0.
  */
@@ -67,7 +69,7 @@ function optionsRecord(options: unknown, known: ReadonlySet<string>, call: strin
 }
 
 /**
- * The freshness of one write (`set`, `setMulti`): its options over the cache's defaults.
+ * @internal The freshness of one write (`set`, `setMulti`): its options over the cache's defaults.
  *
  * @throws TypeError or RangeError for options that are not an object, unknown or invalid.
  */
@@ -77,7 +79,7 @@ export function writeOptionsOf(options: unknown, settings: Settings): Freshness 
 }
 
 /**
- * The freshness and locking of one `getOrSet`: its options over the cache's defaults.
+ * @internal The freshness and locking of one `getOrSet`: its options over the cache's defaults.
  *
  * @throws TypeError or RangeError for options that are not an object, unknown or invalid.
  */
@@ -91,7 +93,7 @@ export function getOrSetOptionsOf(
 }
 
 /**
- * A copy of `keys`, each read once (a hole reads as `undefined` and is refused).
+ * @internal A copy of `keys`, each read once (a hole reads as `undefined` and is refused).
  *
  * @throws TypeError when `keys` is not an array of strings.
  */
@@ -113,7 +115,7 @@ export function checkKeys(keys: unknown): readonly string[] {
 export type Entries<V> = Readonly<Record<string, V>> | ReadonlyMap<string, V> | Iterable<readonly [string, V]>;
 
 /**
- * The `[key, value]` pairs of `entries`; a later pair for the same key wins, as in a Map.
+ * @internal The `[key, value]` pairs of `entries`; a later pair for the same key wins, as in a Map.
  *
  * @throws TypeError when `entries` is none of the accepted shapes or a key is not a string.
  */
@@ -137,6 +139,8 @@ export function entriesOf<V>(entries: Entries<V>): Map<string, V> {
 }
 
 /**
+ * @internal `loader`, checked.
+ *
  * @throws TypeError when `loader` is not a function.
  */
 export function checkLoader(loader: unknown): Loader<unknown> {

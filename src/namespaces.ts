@@ -8,7 +8,7 @@ const OPEN_BRACKET = 0x5b;
 export type Namespace = string | readonly string[];
 
 /**
- * What a cache remembers of the namespaces it has seen is bounded by (estimated) bytes, not by
+ * @internal What a cache remembers of the namespaces it has seen is bounded by (estimated) bytes, not by
  * count: a forgotten namespace forgets its token, and every read of it then takes two round trips,
  * so a multi-tenant app with 100,000 active tenants must keep them all (about 75 MB for short names,
  * `npm run memory`), while 10,000 namespaces of 10 KB must not keep 200 MB alive. Forgotten

@@ -90,8 +90,11 @@ export interface CommonOptions {
 export interface ClientOption {
   /** A memjs client, e.g. `memjs.Client.create('host:11211')`. The cache uses it but never closes it. */
   readonly client: MemjsClientLike;
+  /** Not with `client`: the client's own servers are used. */
   readonly servers?: never;
+  /** Not with `client`: a memjs client speaks binary. */
   readonly protocol?: never;
+  /** Not with `client`: memjs has no TLS. */
   readonly tls?: never;
 }
 
@@ -100,7 +103,10 @@ export interface ClientOption {
  * - `'meta'`: memcached's meta protocol (1.6.10+), on connections the cache opens itself;
  * - `'text'`: the classic text protocol, for proxies (twemproxy, mcrouter) — see the README for
  *   what changes (the fleet lock's release reads the lock's CAS first);
- * - `'binary'`: the binary protocol through memjs (SASL, servers that speak only binary).
+ * - `'binary'`: the binary protocol through memjs (no TLS), as with a `client` or SASL credentials.
+ *
+ * Without `protocol`, a server found to have no meta (binary-only, before 1.6.10) is spoken to in
+ * binary by the cache's own codec on its own connections, not through memjs.
  */
 export type Protocol = 'meta' | 'text' | 'binary';
 
@@ -119,7 +125,11 @@ export interface TlsOptions {
   readonly passphrase?: string;
   /** The name the certificate must carry (SNI); the server's host name by default. */
   readonly servername?: string;
-  /** @default true */
+  /**
+   * `false` accepts a certificate that does not verify (self-signed, unknown CA, wrong host): the
+   * connection is encrypted but the server unauthenticated. For tests; prefer `ca`.
+   * @default true
+   */
   readonly rejectUnauthorized?: boolean;
   /** Any other `tls.connect` option. */
   readonly [option: string]: unknown;
@@ -255,27 +265,36 @@ export interface TagState {
   /** Epoch ms of the last soft or hard invalidation (or of the record's creation, see below). */
   readonly staleAt?: number;
   /**
-   * Epoch ms when the last invalidation expires(d) the entries written before it: equal to
+   * Epoch ms at which the last invalidation expires (or expired) the entries written before it: equal to
    * `staleAt` for a hard one, `staleAt + staleFor` for a soft one. A record found missing (never
    * used, evicted, lost in a restart) is created with both set to now: nothing older counts as valid.
    */
   readonly expiredAt?: number;
 }
 
-/** The options after defaults and validation: what the cache actually runs with. */
+/** @internal The options after defaults and validation: what the cache actually runs with. */
 export interface Settings {
+  /** The memjs client passed in, or `undefined`. */
   readonly client: MemjsClientLike | undefined;
+  /** The `servers` option, checked and joined with `,`; `undefined`: the environment's or memjs' default. */
   readonly servers: string | undefined;
   /** The protocol asked for; `undefined`: the default (see {@link ServersOption.protocol}). */
   readonly protocol: Protocol | undefined;
   /** `node:tls` options, or `undefined` for plain TCP. */
   readonly tls: Readonly<Record<string, unknown>> | undefined;
+  /** See {@link CommonOptions.prefix}. */
   readonly prefix: string;
+  /** Default time to live of values, seconds (see {@link CommonOptions.ttl}). */
   readonly ttl: number;
+  /** Time to live of namespace tokens, seconds; `0` = never. */
   readonly tokenTtl: number;
+  /** The deadline of each call, in milliseconds (the `timeout` option is in seconds). */
   readonly timeoutMs: number;
+  /** See {@link CommonOptions.failOpen}. */
   readonly failOpen: boolean;
+  /** How long a token read may be trusted without reading it again, in milliseconds; `0` = never. */
   readonly tokenCacheTtlMs: number;
+  /** Told about every error the cache swallows (a no-op by default). */
   readonly onError: (error: CacheError) => void;
   /** Freshness of writes that give none of their own. */
   readonly freshness: Freshness;
@@ -318,7 +337,7 @@ const RENAMED_OPTIONS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Applies defaults and validates every option, so that a bad option fails at construction with a
+ * @internal Applies defaults and validates every option, so that a bad option fails at construction with a
  * message that says what was expected and what came.
  */
 export function resolveOptions(options: NamespacedCacheOptions = {}): Settings {

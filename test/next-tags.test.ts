@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { CacheError } from '../src/index.js';
 import { createCacheHandler, createIncrementalCacheHandler, type UseCacheEntry } from '../src/next/index.js';
 import { makeCache } from './support/cache.js';
 import { entryOf, nextMillisecond, text } from './support/next.js';
@@ -36,7 +37,7 @@ describe('Next tags the cache would refuse', () => {
     await handler.set('k', Promise.resolve(entryOf('v')));
     const softTags = Array.from({ length: 130 }, (_, index) => `_N_T_/a/${index}`);
     expect(await handler.get('k', softTags)).toBeUndefined();
-    expect(errors.map((error) => error.name)).toEqual(['RangeError']);
+    expect(errors.map((error) => (error as CacheError).code)).toEqual(['E_TAG']);
   });
 
   it('an entry with 129 tags is not stored, reported, and the older entry is gone (I3)', async () => {
@@ -45,7 +46,7 @@ describe('Next tags the cache would refuse', () => {
     const tags = Array.from({ length: 129 }, (_, index) => `tag-${index}`);
     await expect(handler.set('k', Promise.resolve(entryOf('new', { tags })))).resolves.toBeUndefined();
     expect(await handler.get('k', [])).toBeUndefined();
-    expect(errors.map((error) => error.name)).toEqual(['RangeError']);
+    expect(errors.map((error) => (error as CacheError).code)).toEqual(['E_TAG']);
   });
 
   it('duplicates count once and empty tags are dropped: 128 distinct tags are stored', async () => {

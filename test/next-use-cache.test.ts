@@ -202,6 +202,15 @@ describe("createCacheHandler ('use cache')", () => {
     expect(await text(await owned.get('page', []))).toBe(page);
   });
 
+  it('reads an entry it did not write as a miss, reported as E_CORRUPT_VALUE', async () => {
+    const cache = makeCache();
+    const onError = vi.fn();
+    const handler = createCacheHandler(cache, { onError });
+    await cache.set('next', JSON.stringify(['use-cache', '', 'k']), new Uint8Array([9, 9, 9]));
+    expect(await handler.get('k', [])).toBeUndefined();
+    expect(onError).toHaveBeenCalledWith(expect.objectContaining({ code: 'E_CORRUPT_VALUE' }));
+  });
+
   it('stores nothing when the stream fails, and reports it', async () => {
     const onError = vi.fn();
     const handler = createCacheHandler(makeCache(), { onError });
@@ -213,7 +222,9 @@ describe("createCacheHandler ('use cache')", () => {
     });
     await handler.set('k', Promise.resolve({ ...entryOf(''), value: failing }));
     expect(await handler.get('k', [])).toBeUndefined();
-    expect(onError).toHaveBeenCalledWith(expect.objectContaining({ cause: new Error('render failed') }));
+    expect(onError).toHaveBeenCalledWith(
+      expect.objectContaining({ code: 'E_LOADER', cause: new Error('render failed') }),
+    );
   });
 
   it('does not store a dynamic entry (expire 0), as Next does in production', async () => {

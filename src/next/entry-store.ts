@@ -1,4 +1,4 @@
-import type { CacheEntry } from '../index.js';
+import { type CacheEntry, CacheError } from '../index.js';
 import type { HandlerContext } from './options.js';
 import { cacheTags, tooManyTags } from './tags.js';
 
@@ -70,7 +70,7 @@ export class EntryStore {
     if (pending !== undefined) await withinWait(pending);
     const { cache, namespace, onError } = this.context;
     const tags = cacheTags(readTags);
-    const excess = tooManyTags(tags, `the entry under ${JSON.stringify(cacheKey)} was read as a miss`);
+    const excess = tooManyTags(tags, `the entry under ${JSON.stringify(cacheKey)} was read as a miss`, 'getEntry');
     if (excess !== undefined) {
       onError(excess);
       return undefined;
@@ -94,14 +94,13 @@ export class EntryStore {
       if (entry === undefined) return;
       const { cache, namespace, onError } = this.context;
       const tags = cacheTags(entry.tags);
-      const excess = tooManyTags(tags, `the entry under ${JSON.stringify(cacheKey)} was not stored`);
+      const excess = tooManyTags(tags, `the entry under ${JSON.stringify(cacheKey)} was not stored`, 'set');
       if (excess !== undefined) {
         // Not stored: an invalidation of a tag left out would miss it. Nor is the older entry kept (I3).
         onError(excess);
         await cache.delete(namespace, this.keyOf(cacheKey)).catch((error: unknown) => {
-          onError(
-            new Error(`the older entry under ${JSON.stringify(cacheKey)} could not be deleted`, { cause: error }),
-          );
+          const message = `the older entry under ${JSON.stringify(cacheKey)} could not be deleted`;
+          onError(new CacheError('E_STALE_VALUE', message, { cause: error, operation: 'delete' }));
         });
         return;
       }

@@ -10,10 +10,13 @@ export interface NextHandlerOptions {
    */
   readonly namespace?: string;
   /**
-   * Told about failures that are not memcached's (a stream that errored before it ended, an entry
-   * that is not one this handler wrote). memcached's own failures go to the cache's `onError` and
-   * its tracing channel.
-   * @default the cache options' `onError`, when the handler creates the cache; otherwise nothing
+   * Told about failures that are not memcached's, as `CacheError`s with a code: a `'use cache'`
+   * stream that errored before it ended (`E_LOADER`), an entry this handler did not write
+   * (`E_CORRUPT_VALUE`; the incremental handler still reports that one as a plain `Error`), more
+   * tags than the cache checks (`E_TAG`), an older entry that could not be deleted
+   * (`E_STALE_VALUE`). memcached's own failures go to the cache's `onError` and its tracing channel.
+   * @default the `onError` of the cache options, when the handler is given options and creates the
+   *   cache; a no-op when it is given a cache (that cache's `onError` is not called for these)
    */
   readonly onError?: (error: Error) => void;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { MAX_TAG_LENGTH, MAX_TAGS } from '../index.js';
+import { CacheError, MAX_TAG_LENGTH, MAX_TAGS } from '../index.js';
 
 /** What a tag over {@link MAX_TAG_LENGTH} becomes: this prefix and the SHA-256 of its UTF-16 code units. */
 const LONG_TAG_PREFIX = 'memjs-namespaces/sha256:';
@@ -25,8 +25,14 @@ export function cacheTags(tags: readonly string[]): string[] {
  * @internal The error for an entry or a read with more tags than the cache checks per item or read
  * ({@link MAX_TAGS}; Next collects a page's fetch tags without a cap), or `undefined` when they fit.
  * @param outcome - what the handler did instead, for the message.
+ * @param operation - the cache operation the handler would have made.
  */
-export function tooManyTags(tags: readonly string[], outcome: string): RangeError | undefined {
+export function tooManyTags(
+  tags: readonly string[],
+  outcome: string,
+  operation: 'getEntry' | 'set',
+): CacheError | undefined {
   if (tags.length <= MAX_TAGS) return undefined;
-  return new RangeError(`${outcome}: ${tags.length} distinct tags, more than the ${MAX_TAGS} the cache checks`);
+  const message = `${outcome}: ${tags.length} distinct tags, more than the ${MAX_TAGS} the cache checks`;
+  return new CacheError('E_TAG', message, { operation });
 }

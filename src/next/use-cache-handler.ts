@@ -1,4 +1,4 @@
-import type { NamespacedCache, NamespacedCacheOptions } from '../index.js';
+import { CacheError, type NamespacedCache, type NamespacedCacheOptions } from '../index.js';
 import { EntryStore, ttlOfExpire } from './entry-store.js';
 import { invalidate, type TagDurations } from './invalidation.js';
 import { type NextHandlerOptions, resolveHandlerContext } from './options.js';
@@ -50,9 +50,8 @@ export function createCacheHandler(
       if (read === undefined) return undefined;
       const decoded = decodeEntry(read.value);
       if (decoded === undefined) {
-        store.context.onError(
-          new Error(`the 'use cache' entry under ${JSON.stringify(cacheKey)} is not one this handler wrote`),
-        );
+        const message = `the 'use cache' entry under ${JSON.stringify(cacheKey)} is not one this handler wrote`;
+        store.context.onError(new CacheError('E_CORRUPT_VALUE', message, { operation: 'getEntry' }));
         return undefined;
       }
       const { metadata, body } = decoded;
@@ -72,11 +71,9 @@ export function createCacheHandler(
         try {
           body = await readWhole(entry.value);
         } catch (error) {
-          store.context.onError(
-            new Error(`the 'use cache' entry under ${JSON.stringify(cacheKey)} was not stored: its stream failed`, {
-              cause: error,
-            }),
-          );
+          // Its stream is the entry's producer: a failed one is a failed loader.
+          const message = `the 'use cache' entry under ${JSON.stringify(cacheKey)} was not stored: its stream failed`;
+          store.context.onError(new CacheError('E_LOADER', message, { cause: error, operation: 'set' }));
           return undefined;
         }
         const ttl = ttlOfExpire(entry.expire);

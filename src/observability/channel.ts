@@ -41,9 +41,14 @@ export type OperationOutcome =
 export interface CacheDescription {
   /** The cache's `prefix`. */
   readonly prefix: string;
-  /** Its memcached servers, in the order of its memjs client. */
+  /** Its memcached servers, as configured: in the order of `servers`, or of a `client`'s servers. */
   readonly servers: readonly { readonly host: string; readonly port: number }[];
-  /** The wire protocol its connections speak: `'meta'`, `'text'` or `'binary'`. */
+  /**
+   * The wire protocol its connections speak, read when asked. With `protocol` given, a `client` or
+   * SASL credentials: that protocol (`'binary'` for the last two). Detected (the default): what the
+   * first server's connection speaks now — `'binary'` while it fell back to binary, else `'meta'`
+   * (also before it connects and between connections); another server's connection may differ.
+   */
   readonly protocol: 'meta' | 'text' | 'binary';
   /** Whether its connections are encrypted. */
   readonly tls: boolean;
