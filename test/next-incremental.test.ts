@@ -30,6 +30,15 @@ function twoInstances(buildIds: [string, string] = ['b', 'b']) {
 }
 
 describe('createIncrementalCacheHandler (ISR, route handlers, fetch cache)', () => {
+  it('reads an entry it did not write as a miss, reported as E_CORRUPT_VALUE', async () => {
+    const cache = makeCache();
+    const onError = vi.fn();
+    const Handler = createIncrementalCacheHandler(cache, { buildId: 'b', onError });
+    await cache.set('next', JSON.stringify(['incremental', 'b', '/p']), 'not an entry of the handler');
+    expect(await new Handler().get('/p', pageGet)).toBeNull();
+    expect(onError).toHaveBeenCalledWith(expect.objectContaining({ code: 'E_CORRUPT_VALUE' }));
+  });
+
   it('shares a page, Buffers and Maps included, between instances and per-request objects', async () => {
     const [A, B] = twoInstances();
     if (!A || !B) throw new Error('two handlers');

@@ -1,4 +1,4 @@
-import type { NamespacedCache, NamespacedCacheOptions } from '../index.js';
+import { CacheError, type NamespacedCache, type NamespacedCacheOptions } from '../index.js';
 import { EntryStore, ttlOfExpire } from './entry-store.js';
 import { decodeValue, encodeValue } from './incremental-value.js';
 import { invalidate, type TagDurations } from './invalidation.js';
@@ -111,7 +111,14 @@ export function createIncrementalCacheHandler(
         value = decodeValue(stored.value);
       } catch (error) {
         store.context.onError(
-          new Error(`the entry under ${JSON.stringify(cacheKey)} is not one this handler wrote`, { cause: error }),
+          new CacheError(
+            'E_CORRUPT_VALUE',
+            `the entry under ${JSON.stringify(cacheKey)} is not one this handler wrote`,
+            {
+              cause: error,
+              operation: 'getEntry',
+            },
+          ),
         );
         return null;
       }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NamespacedCache, type NamespacedCacheOptions } from '../index.js';
+import { type CacheError, NamespacedCache, type NamespacedCacheOptions } from '../index.js';
 
 /** Options of the Next.js handlers themselves (the cache's options are separate). */
 export interface NextHandlerOptions {
@@ -12,13 +12,13 @@ export interface NextHandlerOptions {
   /**
    * Told about failures that are not memcached's, as `CacheError`s with a code: a `'use cache'`
    * stream that errored before it ended (`E_LOADER`), an entry this handler did not write
-   * (`E_CORRUPT_VALUE`; the incremental handler still reports that one as a plain `Error`), more
+   * (`E_CORRUPT_VALUE`), more
    * tags than the cache checks (`E_TAG`), an older entry that could not be deleted
    * (`E_STALE_VALUE`). memcached's own failures go to the cache's `onError` and its tracing channel.
    * @default the `onError` of the cache options, when the handler is given options and creates the
    *   cache; a no-op when it is given a cache (that cache's `onError` is not called for these)
    */
-  readonly onError?: (error: Error) => void;
+  readonly onError?: (error: CacheError) => void;
 }
 
 /** Options of the incremental handler: those of both handlers, and the build. */
@@ -39,7 +39,7 @@ export interface IncrementalHandlerOptions extends NextHandlerOptions {
 export interface HandlerContext {
   readonly cache: NamespacedCache;
   readonly namespace: string;
-  readonly onError: (error: Error) => void;
+  readonly onError: (error: CacheError) => void;
 }
 
 /**
@@ -61,7 +61,7 @@ export function resolveHandlerContext(
   const onError = options.onError ?? (given ? undefined : optionsOrCache.onError) ?? noop;
   if (typeof onError !== 'function')
     throw new TypeError(`Expected \`onError\` to be a function, got ${typeof onError}`);
-  return { cache, namespace, onError: onError as (error: Error) => void };
+  return { cache, namespace, onError: onError as (error: CacheError) => void };
 }
 
 /** Told apart by shape, not instanceof: a cache from the package's other build (ESM or CJS) is a cache too. */
