@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { freePort } from '../scripts/memcached.js';
 import { NamespacedCache } from '../src/index.js';
 import { errorLog, randomPrefix } from './support/cache.js';
+import { protocolOptions } from './support/protocol.js';
 import { privateMemcached } from './support/servers.js';
 import { collectUncaught } from './support/uncaught.js';
 
@@ -17,6 +18,7 @@ async function halfDeadPool() {
   const log = errorLog();
   const cache = new NamespacedCache({
     servers: `${live.servers},127.0.0.1:${await freePort()}`,
+    ...protocolOptions(), // under tls, the private server speaks TLS only
     prefix: randomPrefix(),
     timeout: 0.3,
     onError: log.onError,
