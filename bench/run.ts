@@ -95,7 +95,8 @@ for (const section of requested) {
     throw new Error(`Unknown section ${section}; expected some of ${ALL_SECTIONS.join(', ')}`);
 }
 const sections = requested.length > 0 ? requested : DEFAULT_SECTIONS;
-const server = await startMemcached({ memoryMb: 512, threads: 2 });
+// 1 GB: the get modes of 0.3.0 (six, with stale windows and tags) store every size six times over.
+const server = await startMemcached({ memoryMb: 1024, threads: 2 });
 const clients = new Clients(server.servers);
 const rows: Row[] = [];
 const latencyLines: string[] = [];
