@@ -31,7 +31,8 @@ describe('tag records that cannot be read', () => {
   it('a tagged set resolves false, throws nothing, and leaves no older value readable (I3)', async () => {
     const { cache, log, tags } = await halfDeadPool();
     let checked = 0;
-    for (let index = 0; index < 12; index += 1) {
+    // About one namespace in four has its token and value on the live server: try until three did.
+    for (let index = 0; index < 60 && checked < 3; index += 1) {
       const namespace = `ns${index}`;
       if ((await cache.set(namespace, 'k', 'old')) !== true) continue; // its token or data on the dead server
       for (const write of [
@@ -54,7 +55,7 @@ describe('tag records that cannot be read', () => {
   it('getOrSet with declared tags returns the loader value and does not cache it', async () => {
     const { cache, log, tags } = await halfDeadPool();
     let checked = 0;
-    for (let index = 0; index < 12; index += 1) {
+    for (let index = 0; index < 60 && checked < 3; index += 1) {
       const namespace = `ns${index}`;
       if ((await cache.set(namespace, 'probe', 1)) !== true) continue; // its token or data on the dead server
       let loads = 0;
