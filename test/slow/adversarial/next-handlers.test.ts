@@ -112,7 +112,7 @@ describe('incremental handler: what Next sends', () => {
     );
     expect(result).toBe('resolved');
     expect(await handler.get('/p', { kind: 'APP_PAGE' } as never)).toBeNull();
-    expect(errors.map((error) => error.name)).toEqual(['RangeError']);
+    expect(errors.map((error) => (error as { code?: string }).code)).toEqual(['E_TAG']); // a coded CacheError since 404af25
   });
 
   it('a page whose x-next-cache-tags has an empty item (a,,b) does not reject', async () => {
