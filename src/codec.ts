@@ -139,7 +139,7 @@ export interface KnownSection {
 }
 
 /** @internal Where a stored value's tag section starts, or -1 when it has none. */
-export function tagSectionStart(bytes: Buffer): number {
+function tagSectionStart(bytes: Buffer): number {
   if (bytes.length < HEADER_LENGTH || bytes[0] !== MAGIC || bytes[1] !== VERSION) return -1;
   const typeByte = bytes[2] as number;
   if ((typeByte & TAGS_FLAG) === 0) return -1;

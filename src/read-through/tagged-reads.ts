@@ -52,7 +52,7 @@ export function readCurrent(
  * within their own fresh time, and not expired by their tags; `undefined` otherwise (and on errors:
  * a stale answer is only ever a bonus).
  */
-export function readPrevious(
+function readPrevious(
   context: Context,
   state: NamespaceState,
   keyHash: string,

@@ -36,7 +36,7 @@ function softToken(tokens: Tokens, tokenKey: string): string {
 }
 
 /** @internal Whether a level with this token may have an open soft window. */
-export function mayHaveWindow(token: string): boolean {
+function mayHaveWindow(token: string): boolean {
   return token.endsWith(SOFT_MARK);
 }
 
@@ -45,7 +45,7 @@ const TOKEN_PATTERN = /^[0-9a-f]{16}$/;
 const MAX_ATTEMPTS = 3;
 
 /** @internal The key of a level's soft window: its token key with `:s:` for `:t:`. */
-export function windowKey(tokenKey: string): string {
+function windowKey(tokenKey: string): string {
   return `${tokenKey.slice(0, -19)}:s:${tokenKey.slice(-16)}`;
 }
 

@@ -54,7 +54,7 @@ export function sharedVersion(version: string): string {
 }
 
 /** @internal A version nobody has seen: 64 random bits. */
-export function newVersion(): string {
+function newVersion(): string {
   return sharedVersion(randomBytes(8).toString('hex'));
 }
 
