@@ -1,4 +1,5 @@
 import type { CacheError } from './errors.js';
+import { keepShape } from './keep-shapes.js';
 import type { NamespaceState } from './namespaces.js';
 import type { Stats } from './observability/stats.js';
 import { currentOperation, recordError } from './observability/trace.js';
@@ -166,3 +167,15 @@ class OptimisticRun<R> {
     this.outcome(this.actionError, this.actionResult, this.remembered);
   }
 }
+
+// One run kept alive for its hidden class (keep-shapes.ts); it is never started.
+keepShape(
+  new OptimisticRun(
+    undefined as never,
+    undefined as never,
+    0.5,
+    'h',
+    () => {},
+    () => {},
+  ),
+);

@@ -13,6 +13,10 @@ const DATA_KEY_SUFFIX_LENGTH = 1 + 16 + 1 + 16 + 1 + 32;
 /** The longest prefix that keeps every data key (the longest key sent) within 250 bytes: 183. */
 export const MAX_PREFIX_LENGTH = MAX_KEY_LENGTH - DATA_KEY_SUFFIX_LENGTH;
 
+/** How many key digests are kept ({@link KeySpace.keyHash}), and for keys up to what length: at most ~2 MB. */
+const MAX_MEMO_KEYS = 4096;
+const MAX_MEMO_KEY_LENGTH = 128;
+
 /**
  * An unambiguous encoding of a namespace path. JSON keeps `['a:b']` and `['a', 'b']` apart and
  * escapes lone surrogates, so distinct paths never encode alike.
@@ -71,8 +75,19 @@ export class KeySpace {
     return `${this.prefix}:l:${this.hasher.h64(dataKey)}`;
   }
 
+  /** Digests of keys hashed recently: most reads are of keys read before, and a lookup costs a fifth of hashing. */
+  private readonly keyHashes = new Map<string, string>();
+
   /** The 128-bit digest of a user key: a 64-bit one collides with ~3% odds at 10^9 keys. */
   keyHash(key: string): string {
-    return this.hasher.h128(key);
+    const known = this.keyHashes.get(key);
+    if (known !== undefined) return known;
+    const hash = this.hasher.h128(key);
+    if (key.length <= MAX_MEMO_KEY_LENGTH) {
+      // Cleared when full rather than evicted one by one: a Map re-walks deleted front slots.
+      if (this.keyHashes.size >= MAX_MEMO_KEYS) this.keyHashes.clear();
+      this.keyHashes.set(key, hash);
+    }
+    return hash;
   }
 }

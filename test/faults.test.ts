@@ -171,23 +171,20 @@ describe('faults on real memcached processes', () => {
   // Text has no opaque: a lost reply (which memcached never loses) shifts later answers onto the
   // requests before them, caught at the first that cannot answer its request (a value for another
   // key, a store's reply to a get) — under this mixed load, at once. Meta and binary check the opaque.
-  it(
-    'settles a call whose reply was lost even while other traffic keeps the socket busy',
-    async (context) => {
-      // memjs' own timeout measures socket inactivity: steady traffic postpones it forever.
-      const { proxy, cache, log, load } = await loadThroughProxy();
-      proxy.injectReplyFault('drop');
-      await log.until(1);
-      await load.successesAfter(performance.now(), 300, RECOVERY_LIMIT_MS);
-      const report = await load.stop();
-      // Binary finds the next reply's opaque further on and the lost one times out; meta's next reply
-      // carries another request's opaque: out of step, a protocol error and a reset at once.
-      const expected = protocol === 'binary' ? 'E_TIMEOUT' : 'E_PROTOCOL';
-      await expectContained(context, report, log.errors, ['E_TIMEOUT', 'E_CONNECTION', expected]);
-      expect(log.errors[0]?.code).toBe(expected);
-      await cache.close();
-    },
-  );
+  it('settles a call whose reply was lost even while other traffic keeps the socket busy', async (context) => {
+    // memjs' own timeout measures socket inactivity: steady traffic postpones it forever.
+    const { proxy, cache, log, load } = await loadThroughProxy();
+    proxy.injectReplyFault('drop');
+    await log.until(1);
+    await load.successesAfter(performance.now(), 300, RECOVERY_LIMIT_MS);
+    const report = await load.stop();
+    // Binary finds the next reply's opaque further on and the lost one times out; meta's next reply
+    // carries another request's opaque: out of step, a protocol error and a reset at once.
+    const expected = protocol === 'binary' ? 'E_TIMEOUT' : 'E_PROTOCOL';
+    await expectContained(context, report, log.errors, ['E_TIMEOUT', 'E_CONNECTION', expected]);
+    expect(log.errors[0]?.code).toBe(expected);
+    await cache.close();
+  });
 
   it('serves slow replies within the deadline, fails open past it, and recovers when they speed up', async () => {
     const server = await privateMemcached();

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Hasher, loadHasher } from '../src/hash.js';
 import { encodePath, KeySpace, MAX_KEY_LENGTH, MAX_PREFIX_LENGTH } from '../src/keys.js';
 import { Namespaces } from '../src/namespaces.js';
@@ -34,6 +34,23 @@ describe('key layout', () => {
     }
     for (const level of state.levels) expect(level.tokenKey).toMatch(VALID_MEMCACHED_KEY);
     expect(Buffer.byteLength(head + keys.keyHash('k'))).toBe(MAX_KEY_LENGTH);
+  });
+
+  it('remembers recent key digests within a bound, and a remembered digest is the one hashing gives', () => {
+    const keys = new KeySpace('p', hasher);
+    const h128 = vi.spyOn(hasher, 'h128');
+    const memo = (keys as unknown as { keyHashes: Map<string, string> }).keyHashes;
+    for (let round = 0; round < 2; round += 1) {
+      for (let index = 0; index < 3000; index += 1)
+        expect(keys.keyHash(`key-${index}`)).toBe(hasher.h128(`key-${index}`));
+    }
+    // Each key hashed once by the cache (and twice more by the check above).
+    expect(h128.mock.calls.length).toBe(3000 + 6000);
+    for (let index = 0; index < 20_000; index += 1) keys.keyHash(`other-${index}`);
+    expect(memo.size).toBeLessThanOrEqual(4096);
+    keys.keyHash('x'.repeat(10_000));
+    expect(memo.has('x'.repeat(10_000))).toBe(false);
+    h128.mockRestore();
   });
 
   it('gives distinct keys distinct hashes, including strings UTF-8 cannot tell apart', () => {

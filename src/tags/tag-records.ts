@@ -1,5 +1,6 @@
 import { CacheError } from '../errors.js';
 import type { Hasher } from '../hash.js';
+import { keepShape } from '../keep-shapes.js';
 import type { Stats } from '../observability/stats.js';
 import { Opcode, Status, statusName } from '../protocol.js';
 import type { Transport } from '../transport.js';
@@ -107,6 +108,10 @@ class RecordsRead {
     if (this.remaining === 0) this.callback(undefined, this.records);
   }
 }
+
+// One of each kept alive for its hidden class (keep-shapes.ts); neither is started.
+keepShape(new RecordLookup(undefined as never, 'k', 1, 0.5));
+keepShape(new RecordsRead([], new Map(), () => {}));
 
 /**
  * Reads, creates and invalidates tag records (DESIGN §12) for one cache prefix. Tag records live

@@ -1,5 +1,6 @@
 import type { CacheError } from '../errors.js';
-import type { Opcode } from '../protocol.js';
+import { keepShape } from '../keep-shapes.js';
+import { Opcode } from '../protocol.js';
 
 /**
  * The largest sequence number (meta and binary opaques): they stay in 1 ..= 2^31 - 1. memjs wraps
@@ -75,3 +76,10 @@ export class Request {
     return this.callback;
   }
 }
+
+// As a written request: a fractional time, a header, a size (see keep-shapes.ts).
+const sample = new Request(1, Opcode.Get, 'k', undefined, 0, 0.5, () => {}, true);
+sample.writtenAt = 0.5;
+sample.head = 'mg k v\r\n';
+sample.wireLength = 8;
+keepShape(sample);
