@@ -16,7 +16,7 @@ const EMPTY = Buffer.alloc(0);
 
 /**
  * How long a failure marker lives, whole seconds: memcached keeps it 1 to 2 s. Long enough for every
- * waiter to see it at its next poll (at most 100 ms apart), short enough that the next caller after
+ * waiter to see it at its next poll (at most 25 ms apart), short enough that the next caller after
  * it loads again.
  */
 const FAILURE_MARKER_TTL = 2;
