@@ -13,6 +13,11 @@ export interface Reply {
   need: number;
   /** With {@link INVALID}: why the bytes are not an answer to the request. */
   problem: string;
+  /**
+   * A shared command failed as a whole (a proxy refuses a multi-key get when one of its servers is
+   * down): its reads are sent again one by one, so that the keys of the other servers are served.
+   */
+  lineFailed: boolean;
 }
 
 /** {@link Codec.parse}: more bytes are needed. */
@@ -33,6 +38,11 @@ export interface Codec {
   readonly casOnWrite: boolean;
   /** The bytes `request` takes on the wire. */
   length(request: Request): number;
+  /**
+   * Lets requests written together share commands, once they are measured one by one: marks their
+   * {@link Request.inBatch}, measures them again (`wireLength`) and returns the new total length.
+   */
+  batch?(requests: readonly Request[], total: number): number;
   /** Writes `request` at `offset` and returns where the next request starts. */
   encode(target: Buffer, offset: number, request: Request): number;
   /**

@@ -85,6 +85,17 @@ export abstract class Pipeline {
     this.dropAnswered();
   }
 
+  /**
+   * A read of a shared command that failed as a whole: sent again alone (within its deadline, if it
+   * is a first attempt), else answered with the command's `status`.
+   */
+  protected sendAlone(request: Request, status: number): void {
+    request.answered = true;
+    if (request.retry && !request.done && now() < request.deadline) this.owner.retry(request);
+    else request.settle(undefined, status, EMPTY);
+    this.dropAnswered();
+  }
+
   /** Fails every written, unanswered request: reads are retried on a new connection (within their deadline). */
   protected failInflight(error: CacheError): void {
     const pending = this.inflight;

@@ -17,6 +17,14 @@ export const MAX_SEQ = 0x7fff_ffff;
  */
 export type ReplyCallback = (error: CacheError | undefined, status: number, value: Buffer, cas: bigint) => void;
 
+/**
+ * Where a request stands in a command it shares with the requests written next to it: the text
+ * protocol sends a write's consecutive gets as one multi-key `get` (text.ts).
+ */
+export const InBatch = { Alone: 0, First: 1, Middle: 2, Last: 3 } as const;
+/** One of {@link InBatch}'s values. */
+export type InBatch = (typeof InBatch)[keyof typeof InBatch];
+
 /** The empty value: replies without one (a miss, a store) share it. */
 export const EMPTY = Buffer.alloc(0);
 
@@ -34,6 +42,13 @@ export class Request {
   head = '';
   /** The bytes it takes on the wire once written (for the TLS write cap). */
   wireLength = 0;
+  /** Its place in a command shared with other requests ({@link InBatch}); text gets only. */
+  inBatch: InBatch = InBatch.Alone;
+  /** The first of a shared command: the others, whose replies are read with its own. */
+  peers: Request[] | undefined = undefined;
+  /** A peer's reply, read by the first of its command: a status (-1: none yet) and the value. */
+  landedStatus = -1;
+  landedValue: Buffer = EMPTY;
 
   /**
    * @param retry - a first attempt at a read: sent once more if the connection fails under it.
@@ -82,4 +97,6 @@ const sample = new Request(1, Opcode.Get, 'k', undefined, 0, 0.5, () => {}, true
 sample.writtenAt = 0.5;
 sample.head = 'mg k v\r\n';
 sample.wireLength = 8;
+sample.peers = [];
+sample.landedStatus = 0;
 keepShape(sample);

@@ -75,7 +75,15 @@ export class SocketConnection extends Pipeline {
   private parts: Buffer[] = [];
   private partsLength = 0;
   private need = 0;
-  private readonly reply: Reply = { status: 0, valueStart: 0, valueEnd: 0, cas: 0n, need: 0, problem: '' };
+  private readonly reply: Reply = {
+    status: 0,
+    valueStart: 0,
+    valueEnd: 0,
+    cas: 0n,
+    need: 0,
+    problem: '',
+    lineFailed: false,
+  };
   private unansweredBytes = 0;
   private detached = false;
   /** What the server said at detection: its version, and the codec chosen. */
@@ -113,7 +121,7 @@ export class SocketConnection extends Pipeline {
     const queue = this.queue;
     let length = 0;
     let count = 0;
-    let written = 0;
+    const written: Request[] = [];
     for (; count < queue.length; count += 1) {
       const request = queue[count] as Request;
       if (request.done) continue;
@@ -127,16 +135,16 @@ export class SocketConnection extends Pipeline {
       }
       request.wireLength = size;
       length += size;
-      written += 1;
+      written.push(request);
     }
     this.queue = count === queue.length ? [] : queue.slice(count);
-    if (written === 0) return;
+    if (written.length === 0) return;
+    // Shared commands only shorten the write: what was measured against the TLS cap still fits.
+    if (codec.batch !== undefined && written.length > 1) length = codec.batch(written, length);
     // One buffer and one write for the whole batch: a syscall per request is most of a client's CPU.
     const blob = Buffer.allocUnsafe(length);
     let offset = 0;
-    for (let index = 0; index < count; index += 1) {
-      const request = queue[index] as Request;
-      if (request.done) continue;
+    for (const request of written) {
       offset = codec.encode(blob, offset, request);
       request.writtenAt = time;
       this.inflight.push(request);
@@ -271,12 +279,28 @@ export class SocketConnection extends Pipeline {
         return;
       }
       this.unansweredBytes -= request.wireLength;
-      this.settleReply(
-        request,
-        reply.status,
-        reply.valueEnd > reply.valueStart ? buffer.subarray(reply.valueStart, reply.valueEnd) : EMPTY,
-        reply.cas,
-      );
+      const peers = request.peers;
+      if (peers !== undefined && reply.lineFailed) {
+        this.sendAlone(request, reply.status);
+        for (const peer of peers) {
+          this.unansweredBytes -= peer.wireLength;
+          this.sendAlone(peer, peer.landedStatus);
+        }
+      } else {
+        this.settleReply(
+          request,
+          reply.status,
+          reply.valueEnd > reply.valueStart ? buffer.subarray(reply.valueStart, reply.valueEnd) : EMPTY,
+          reply.cas,
+        );
+        // The other gets of a shared line (text): their replies were read with this one.
+        if (peers !== undefined) {
+          for (const peer of peers) {
+            this.unansweredBytes -= peer.wireLength;
+            this.settleReply(peer, peer.landedStatus, peer.landedValue, 0n);
+          }
+        }
+      }
       if (!this.answering) {
         // Only now is the connect a success: resetting at `ready` let a peer that accepts and
         // closes be redialled at once, forever.
