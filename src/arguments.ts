@@ -57,10 +57,20 @@ export function computedAtOf(options: unknown): number | undefined {
   return computedAt;
 }
 
-/** The options object of a call, with every field name checked against `known`. */
-function optionsRecord(options: unknown, known: ReadonlySet<string>, call: string): Readonly<Record<string, unknown>> {
+/**
+ * @internal The options object of a call, with every field name checked against `known`.
+ *
+ * @param example - an options object of the call, for the message when `options` is not an object.
+ * @throws TypeError when `options` is not an object or has a field `known` lacks.
+ */
+export function optionsRecord(
+  options: unknown,
+  known: ReadonlySet<string>,
+  call: string,
+  example = '{ ttl: 60 }',
+): Readonly<Record<string, unknown>> {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`Expected options to be an object like { ttl: 60 }, got ${describe(options)}`);
+    throw new TypeError(`Expected options to be an object like ${example}, got ${describe(options)}`);
   }
   for (const name of Object.keys(options)) {
     if (!known.has(name)) throw new TypeError(`Unknown option \`${name}\`; ${call} takes ${[...known].join(', ')}`);

@@ -1,3 +1,4 @@
+import { optionsRecord } from '../arguments.js';
 import { describe } from '../describe.js';
 import { RELATIVE_EXPIRY_LIMIT } from '../expiry.js';
 
@@ -36,6 +37,8 @@ export function checkTags(tags: unknown, name = 'tags'): readonly string[] {
   return [...distinct];
 }
 
+const INVALIDATE_OPTIONS: ReadonlySet<string> = new Set(['staleFor']);
+
 /**
  * @internal A soft-invalidation window (`staleFor`), in ms; 0 for a hard invalidation.
  *
@@ -43,13 +46,7 @@ export function checkTags(tags: unknown, name = 'tags'): readonly string[] {
  */
 export function checkStaleFor(options: unknown): number {
   if (options === undefined) return 0;
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`Expected options to be an object like { staleFor: 60 }, got ${describe(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (key !== 'staleFor') throw new TypeError(`Unknown option \`${key}\`; an invalidation takes staleFor`);
-  }
-  const staleFor: unknown = (options as { staleFor?: unknown }).staleFor;
+  const staleFor = optionsRecord(options, INVALIDATE_OPTIONS, 'an invalidation', '{ staleFor: 60 }').staleFor;
   if (staleFor === undefined) return 0;
   if (typeof staleFor !== 'number' || !Number.isFinite(staleFor) || staleFor < 0 || staleFor > RELATIVE_EXPIRY_LIMIT) {
     throw new (typeof staleFor === 'number' ? RangeError : TypeError)(

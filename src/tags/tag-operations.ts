@@ -1,8 +1,7 @@
-import { checkKey, rejectingThrows } from '../arguments.js';
+import { checkKey, optionsRecord, rejectingThrows } from '../arguments.js';
 import { freshUntilOf } from '../codec.js';
 import type { Context } from '../context.js';
 import { decodeData } from '../data-requests.js';
-import { describe } from '../describe.js';
 import type { CacheError } from '../errors.js';
 import type { Namespace, NamespaceState } from '../namespaces.js';
 import { countRead } from '../observability/counting.js';
@@ -163,6 +162,8 @@ export class TagOperations {
   }
 }
 
+const GET_ENTRY_OPTIONS: ReadonlySet<string> = new Set(['tags']);
+
 /**
  * The read-time tags of `getEntry`'s options.
  *
@@ -170,12 +171,6 @@ export class TagOperations {
  */
 function readTimeTags(options: unknown): readonly string[] {
   if (options === undefined) return NO_TAGS;
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`Expected options to be an object like { tags: ['a'] }, got ${describe(options)}`);
-  }
-  for (const name of Object.keys(options)) {
-    if (name !== 'tags') throw new TypeError(`Unknown option \`${name}\`; getEntry takes tags`);
-  }
-  const tags: unknown = (options as { tags?: unknown }).tags;
+  const tags = optionsRecord(options, GET_ENTRY_OPTIONS, 'getEntry', "{ tags: ['a'] }").tags;
   return tags === undefined ? NO_TAGS : checkTags(tags);
 }
