@@ -1,5 +1,6 @@
 import { CacheError } from '../errors.js';
 import { now } from './clock.js';
+import type { Reply } from './codec.js';
 import { EMPTY, type Request } from './request.js';
 
 /**
@@ -76,6 +77,23 @@ export abstract class Pipeline {
   /** The oldest written request not yet answered, if any. */
   protected oldest(): Request | undefined {
     return this.inflight[this.head];
+  }
+
+  /**
+   * Settles `request` with the reply a codec read for it (a view of `buffer`), and the other gets
+   * of its shared line with theirs; a line refused as a whole sends its gets again one by one.
+   */
+  protected settleParsed(request: Request, reply: Reply, buffer: Buffer): void {
+    const peers = request.peers;
+    if (peers !== undefined && reply.lineFailed) {
+      this.sendAlone(request, reply.status);
+      for (const peer of peers) this.sendAlone(peer, peer.landedStatus);
+      return;
+    }
+    const value = reply.valueEnd > reply.valueStart ? buffer.subarray(reply.valueStart, reply.valueEnd) : EMPTY;
+    this.settleReply(request, reply.status, value, reply.cas);
+    // Read with the first of their line (text): settled now, before any more bytes arrive.
+    if (peers !== undefined) for (const peer of peers) this.settleReply(peer, peer.landedStatus, peer.landedValue, 0n);
   }
 
   /** Settles `request` with a reply and moves past every answered request. */

@@ -1,54 +1,14 @@
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
-import { type ConnectionOptions, connect as connectTls } from 'node:tls';
+import { connect as connectTls } from 'node:tls';
 import { CacheError } from '../errors.js';
 import { binaryCodec } from './binary.js';
 import { now } from './clock.js';
 import { type Codec, INCOMPLETE, INVALID, type Reply } from './codec.js';
+import { backoffMs, type Endpoint, socketError, TLS_UNANSWERED_BYTES } from './endpoint.js';
 import { metaCodec } from './meta.js';
 import { type ConnectionOwner, Pipeline } from './pipeline.js';
 import { type ProbeResult, probe } from './probe.js';
 import { EMPTY, type Request } from './request.js';
-
-/** What a cache's own connection speaks: a codec, or `'auto'` (meta if the server has it, else binary). */
-export type Speech = Codec | 'auto';
-
-/** How a connection reaches its server. */
-export interface Endpoint {
-  readonly host: string;
-  readonly port: number;
-  /** `node:tls` options; `undefined`: plain TCP. */
-  readonly tls: ConnectionOptions | undefined;
-  readonly speech: Speech;
-  /** How long a connect (and TLS handshake, and protocol probe) may take. */
-  readonly timeoutMs: number;
-}
-
-/**
- * Debian's memcached 1.6.18 with TLS (`-Z`) stops reading when more than about 16 KB of requests
- * arrive together, until the client writes again (it leaves decrypted bytes in OpenSSL's buffer and
- * waits for the socket). Over TLS, no more than this many bytes of requests are left unanswered at
- * once; the rest waits for replies. A single larger request still goes alone.
- */
-const TLS_UNANSWERED_BYTES = 15 * 1024;
-
-/** Reconnect backoff: the first retry at once, then 25 ms doubling to 1 s while connects keep failing. */
-function backoffMs(failures: number): number {
-  return failures <= 1 ? 0 : Math.min(1000, 25 * 2 ** (failures - 2));
-}
-
-/** The error a socket failed with, as the cache reports it (TLS failures say so, with their cause). */
-function socketError(error: unknown, endpoint: Endpoint, phase: string): CacheError {
-  if (error instanceof CacheError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  const tls = endpoint.tls !== undefined && phase !== 'ready' ? 'TLS ' : '';
-  return new CacheError(
-    'E_CONNECTION',
-    `${tls}connection to memcached ${endpoint.host}:${endpoint.port} failed: ${message}`,
-    {
-      cause: error,
-    },
-  );
-}
 
 /**
  * A connection the cache opens itself (`node:net`, or `node:tls`), speaking one codec. It adds to
@@ -279,28 +239,10 @@ export class SocketConnection extends Pipeline {
         return;
       }
       this.unansweredBytes -= request.wireLength;
-      const peers = request.peers;
-      if (peers !== undefined && reply.lineFailed) {
-        this.sendAlone(request, reply.status);
-        for (const peer of peers) {
-          this.unansweredBytes -= peer.wireLength;
-          this.sendAlone(peer, peer.landedStatus);
-        }
-      } else {
-        this.settleReply(
-          request,
-          reply.status,
-          reply.valueEnd > reply.valueStart ? buffer.subarray(reply.valueStart, reply.valueEnd) : EMPTY,
-          reply.cas,
-        );
-        // The other gets of a shared line (text): their replies were read with this one.
-        if (peers !== undefined) {
-          for (const peer of peers) {
-            this.unansweredBytes -= peer.wireLength;
-            this.settleReply(peer, peer.landedStatus, peer.landedValue, 0n);
-          }
-        }
+      if (request.peers !== undefined) {
+        for (const peer of request.peers) this.unansweredBytes -= peer.wireLength;
       }
+      this.settleParsed(request, reply, buffer);
       if (!this.answering) {
         // Only now is the connect a success: resetting at `ready` let a peer that accepts and
         // closes be redialled at once, forever.

@@ -1,9 +1,10 @@
 import type { ConnectionOptions } from 'node:tls';
 import { rendezvousHashing } from '../pool.js';
 import type { Connections, ProtocolName } from '../transport.js';
+import type { Speech } from './endpoint.js';
 import type { ConnectionOwner } from './pipeline.js';
 import { MAX_SEQ } from './request.js';
-import { SocketConnection, type Speech } from './socket-connection.js';
+import { SocketConnection } from './socket-connection.js';
 
 /** How the cache's own connections are made. */
 export interface SocketSettings {
