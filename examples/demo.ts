@@ -32,7 +32,7 @@ operationChannel.asyncEnd.subscribe(count);
 
 /** The counters that moved, on one line (and the errors, if any). */
 function describeStats(stats: CacheStats): string {
-  const { errors, ...counters } = stats;
+  const { errors, protocol: _, ...counters } = stats;
   const moved = Object.entries(counters).filter(([, value]) => value > 0);
   const failed = Object.entries(errors).filter(([, value]) => value > 0);
   return [...moved, ...failed].map(([name, value]) => `${name} ${value}`).join(', ') || 'nothing';

@@ -38,6 +38,7 @@ export class CacheCore {
     const reach = reachFor(this.settings);
     const transport = new Transport(reach.connect, this.settings.timeoutMs, this.settings.compressAbove);
     this.transport = transport;
+    this.stats.protocolOf = () => transport.protocol;
     this.description = describeCache(this.settings.prefix, reach.servers, () => transport.protocol, reach.tls);
     // xxhash-wasm compiles asynchronously, once per process; caches made after that start ready.
     const hasher = loadedHasher();

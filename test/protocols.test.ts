@@ -19,6 +19,7 @@ describe('choosing the protocol', () => {
     const prefix = randomPrefix();
     const cache = new NamespacedCache({ servers: server.servers, prefix });
     expect(await spokenProtocol(cache, prefix)).toBe('meta');
+    expect(cache.stats().protocol).toBe('meta');
     const writes = vi.spyOn(Socket.prototype, 'write');
     for (let index = 0; index < 20; index += 1) expect(await cache.set('n', `k${index}`, index)).toBe(true);
     expect(await cache.getMulti('n', ['k1', 'k2'])).toEqual(
@@ -41,6 +42,7 @@ describe('choosing the protocol', () => {
     const log = errorLog();
     const cache = new NamespacedCache({ servers: server.servers, prefix, onError: log.onError });
     expect(await spokenProtocol(cache, prefix)).toBe('binary');
+    expect(cache.stats().protocol).toBe('binary');
     expect(await cache.set('n', 'k', { a: 1 })).toBe(true);
     expect(await cache.get('n', 'k')).toEqual({ a: 1 });
     await cache.deleteNamespace('n');
@@ -80,6 +82,7 @@ describe('choosing the protocol', () => {
     expect(await cache.set('n', 'k', 'v')).toBe(true);
     expect(await cache.get('n', 'k')).toBe('v');
     expect(await spokenProtocol(cache, prefix)).toBe('meta');
+    expect(cache.stats().protocol).toBe('meta');
     await cache.close();
   });
 
@@ -111,6 +114,7 @@ describe('choosing the protocol', () => {
     expect(await cache.set('n', 'k', 'v')).toBe(true);
     expect(await cache.get('n', 'k')).toBe('v');
     expect(await spokenProtocol(cache, prefix)).toBe('meta');
+    expect(cache.stats().protocol).toBe('meta');
     await cache.close();
     proxy.close();
   });
@@ -136,6 +140,7 @@ describe('choosing the protocol', () => {
       const prefix = randomPrefix();
       const cache = new NamespacedCache({ ...options, prefix });
       expect(await spokenProtocol(cache, prefix)).toBe('binary');
+      expect(cache.stats().protocol).toBe('binary');
       await cache.close();
     }
     const sasl = new NamespacedCache({ servers: `user:secret@${server.servers}`, prefix: 'p' });

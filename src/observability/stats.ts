@@ -7,6 +7,11 @@ import type { CacheError, CacheErrorCode } from '../errors.js';
  * is counted in {@link CacheStats.errors}, not as a miss or a write.
  */
 export interface CacheStats {
+  /**
+   * The protocol the cache speaks: `'meta'`, `'text'` or `'binary'` — by default what detection
+   * found on the last connection made (`'meta'` until one is made), a fallback to binary included.
+   */
+  readonly protocol: 'meta' | 'text' | 'binary';
   /** Keys read and found (`get`, `getMulti`). */
   readonly hits: number;
   /** Keys read and not found, or found unreadable (`E_CORRUPT_VALUE`, also counted in errors). */
@@ -80,6 +85,8 @@ class ErrorCounts implements Record<CacheErrorCode, number> {
  * @internal
  */
 export class Stats {
+  /** Where {@link CacheStats.protocol} comes from: the cache's transport, once it has one. */
+  protocolOf: () => CacheStats['protocol'] = () => 'meta';
   hits = 0;
   misses = 0;
   stored = 0;
@@ -109,6 +116,7 @@ export class Stats {
   /** A plain copy of the counters, safe to keep and compare. */
   snapshot(): CacheStats {
     return {
+      protocol: this.protocolOf(),
       hits: this.hits,
       misses: this.misses,
       stored: this.stored,
