@@ -89,6 +89,11 @@ export class EntryStore {
       settle = resolve;
     });
     this.pending.set(cacheKey, done);
+    // A write whose entry never settles holds reads back for the wait bound once, then is forgotten.
+    const forget = setTimeout(() => {
+      if (this.pending.get(cacheKey) === done) this.pending.delete(cacheKey);
+    }, PENDING_WRITE_WAIT_MS);
+    forget.unref();
     try {
       const entry = await produce();
       if (entry === undefined) return;
@@ -110,6 +115,7 @@ export class EntryStore {
         tags: tags.length === 0 ? [WRITTEN_AT_TAG] : tags,
       });
     } finally {
+      clearTimeout(forget);
       if (this.pending.get(cacheKey) === done) this.pending.delete(cacheKey);
       settle();
     }
