@@ -33,13 +33,22 @@ function sentLines(): string[] {
  * has is NOT_STORED), `gets` finds nothing, and each `get` line is answered with what `answerGet`
  * makes of its keys and the values kept.
  */
-async function textPeer(answerGet: (keys: string[], kept: Map<string, string>) => string): Promise<string> {
+async function textPeer(
+  answerGet: (keys: string[], kept: Map<string, string>) => string,
+  closeAfterRefusal = false,
+): Promise<string> {
   const kept = new Map<string, string>();
   const peer = createServer((socket: Socket) => {
     let pending = '';
     let storing: { key: string; add: boolean } | undefined;
+    let closing = false;
     socket.on('error', () => {});
     socket.on('data', (chunk: Buffer) => {
+      // As twemproxy: after refusing a line it answers what it had read, then closes the connection.
+      if (closing) {
+        socket.destroy();
+        return;
+      }
       pending += chunk.toString('latin1');
       for (let end = pending.indexOf('\r\n'); end >= 0; end = pending.indexOf('\r\n')) {
         const line = pending.slice(0, end);
@@ -55,9 +64,12 @@ async function textPeer(answerGet: (keys: string[], kept: Map<string, string>) =
         } else if (command === 'gets') {
           socket.write('END\r\n');
         } else if (command === 'get') {
-          socket.write(answerGet(line.split(' ').slice(1), kept), 'latin1');
+          const answer = answerGet(line.split(' ').slice(1), kept);
+          if (closeAfterRefusal && answer.startsWith('SERVER_ERROR')) closing = true;
+          socket.write(answer, 'latin1');
         }
       }
+      if (closing) socket.end();
     });
   });
   peers.push(peer);
@@ -132,6 +144,38 @@ describe('text: the gets of one write share multi-key get lines', () => {
       undefined,
     ]);
     expect(refused).toBe(1);
+    expect(log.errors).toEqual([]);
+    await cache.close();
+  });
+
+  it('writes nothing more on a connection that refused a line: what follows goes on a new one, as twemproxy closes it', async () => {
+    let refused = 0;
+    const servers = await textPeer((keys, kept) => {
+      if (keys.length >= 3 && refused === 0) {
+        refused += 1;
+        return 'SERVER_ERROR Connection refused\r\n';
+      }
+      return `${keys.map((key) => (kept.has(key) ? valueLine(key, kept.get(key) as string) : '')).join('')}END\r\n`;
+    }, true);
+    const log = errorLog();
+    const cache = new NamespacedCache({
+      servers,
+      protocol: 'text',
+      prefix: randomPrefix(),
+      timeout: 2,
+      onError: log.onError,
+    });
+    for (const key of ['a', 'b', 'c']) expect(await cache.set('n', key, `value of ${key}`)).toBe(true);
+    const [values, stored] = await Promise.all([
+      Promise.all(['a', 'b', 'c', 'd'].map((key) => cache.get('n', key))),
+      cache.set('n', 'e', 'value of e'),
+    ]);
+    expect(values).toEqual(['value of a', 'value of b', 'value of c', undefined]);
+    expect(stored).toBe(true);
+    expect(refused).toBe(1);
+    // The set was written with the refused line and answered before the close; the gets sent again
+    // went on a new connection, one by one.
+    expect(await cache.get('n', 'e')).toBe('value of e');
     expect(log.errors).toEqual([]);
     await cache.close();
   });

@@ -107,4 +107,52 @@ describe('the text protocol through twemproxy in front of three memcached', () =
     expect(failures.some((result) => result.status === 'rejected')).toBe(true);
     await cache.close();
   });
+
+  it('with a backend down, gets sent together serve every key of the live backends, and writes beside them succeed', async () => {
+    // twemproxy refuses a multi-key get with a key on the dead backend, then closes the connection:
+    // the line's gets go again one by one, and nothing is written on the closing connection.
+    const { backends, proxy } = await threeBehindTwemproxy();
+    const log = errorLog();
+    const cache = new NamespacedCache({
+      servers: proxy.servers,
+      protocol: 'text',
+      prefix: randomPrefix(),
+      timeout: 1,
+      onError: log.onError,
+    });
+    const keys = Array.from({ length: 60 }, (_, index) => `k${index}`);
+    const namespaces = ['n0', 'n1', 'n2', 'n3', 'n4', 'n5'];
+    for (const namespace of namespaces) {
+      expect(await cache.setMulti(namespace, Object.fromEntries(keys.map((key) => [key, key])))).toBe(true);
+    }
+    await (backends[0] as (typeof backends)[0]).kill();
+    // What gets one at a time (never shared) serve, and keys whose writes succeed one at a time.
+    const single = new Map<string, (unknown | undefined)[]>();
+    const writable: [string, string][] = [];
+    for (const namespace of namespaces) {
+      const values: unknown[] = [];
+      for (const key of keys) values.push(await cache.get(namespace, key));
+      single.set(namespace, values);
+      for (const key of keys) {
+        if (writable.length < 8 && (await cache.set(namespace, `w-${key}`, 'x')))
+          writable.push([namespace, `w-${key}`]);
+      }
+    }
+    expect([...single.values()].flat().some((value) => value !== undefined)).toBe(true);
+    expect(writable.length).toBeGreaterThan(0);
+    for (let round = 0; round < 5; round += 1) {
+      const [together, stored] = await Promise.all([
+        Promise.all(namespaces.map((namespace) => Promise.all(keys.map((key) => cache.get(namespace, key))))),
+        Promise.all(writable.map(([namespace, key]) => cache.set(namespace, key, `r${round}`))),
+      ]);
+      namespaces.forEach((namespace, index) => {
+        const served = single.get(namespace) as unknown[];
+        keys.forEach((key, at) => {
+          if (served[at] !== undefined) expect(together[index]?.[at]).toBe(key);
+        });
+      });
+      expect(stored).toEqual(writable.map(() => true));
+    }
+    await cache.close();
+  });
 });

@@ -34,7 +34,7 @@ export function backoffMs(failures: number): number {
 export function socketError(error: unknown, endpoint: Endpoint, phase: string): CacheError {
   if (error instanceof CacheError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  const tls = endpoint.tls !== undefined && phase !== 'ready' ? 'TLS ' : '';
+  const tls = endpoint.tls !== undefined && phase !== 'ready' && phase !== 'draining' ? 'TLS ' : '';
   return new CacheError(
     'E_CONNECTION',
     `${tls}connection to memcached ${endpoint.host}:${endpoint.port} failed: ${message}`,

@@ -11,6 +11,12 @@ import { type ProbeResult, probe } from './probe.js';
 import { EMPTY, type Request } from './request.js';
 
 /**
+ * After a shared `get` line was refused, gets go one by one on the connection for this long: while a
+ * proxy's server stays down, a shared line would fail (and cost a new connection) again and again.
+ */
+const REFUSED_LINE_COOLDOWN_MS = 30_000;
+
+/**
  * A connection the cache opens itself (`node:net`, or `node:tls`), speaking one codec. It adds to
  * {@link Pipeline} the socket's life: connect within the deadline (a TLS handshake failure is a
  * coded error with its cause, never a fall back to plain TCP), detect the protocol once per
@@ -19,7 +25,10 @@ import { EMPTY, type Request } from './request.js';
 export class SocketConnection extends Pipeline {
   readonly label: string;
   private socket: Socket | undefined;
-  private phase: 'closed' | 'connecting' | 'probing' | 'ready' = 'closed';
+  /** `draining`: answering what was written, writing nothing more, then a new connection. */
+  private phase: 'closed' | 'connecting' | 'probing' | 'ready' | 'draining' = 'closed';
+  /** Until when shared commands are not written ({@link REFUSED_LINE_COOLDOWN_MS}). */
+  private batchAfter = 0;
   private codec: Codec | undefined;
   /** Detection found a server without meta: speak binary to it. */
   private fallback: Codec | undefined;
@@ -100,7 +109,9 @@ export class SocketConnection extends Pipeline {
     this.queue = count === queue.length ? [] : queue.slice(count);
     if (written.length === 0) return;
     // Shared commands only shorten the write: what was measured against the TLS cap still fits.
-    if (codec.batch !== undefined && written.length > 1) length = codec.batch(written, length);
+    if (codec.batch !== undefined && written.length > 1 && time >= this.batchAfter) {
+      length = codec.batch(written, length);
+    }
     // One buffer and one write for the whole batch: a syscall per request is most of a client's CPU.
     const blob = Buffer.allocUnsafe(length);
     let offset = 0;
@@ -242,6 +253,7 @@ export class SocketConnection extends Pipeline {
       if (request.peers !== undefined) {
         for (const peer of request.peers) this.unansweredBytes -= peer.wireLength;
       }
+      if (request.peers !== undefined && reply.lineFailed) this.refusedLine();
       this.settleParsed(request, reply, buffer);
       if (!this.answering) {
         // Only now is the connect a success: resetting at `ready` let a peer that accepts and
@@ -253,7 +265,23 @@ export class SocketConnection extends Pipeline {
       if (this.socket !== socket) return;
       offset = end;
     }
+    if (this.phase === 'draining' && this.oldest() === undefined) {
+      // Everything written is answered: what waits goes on a new connection.
+      this.lost(socket, new CacheError('E_CONNECTION', `memcached ${this.label} refused a shared get line`), false);
+      return;
+    }
     if (this.queue.length > 0 && this.endpoint.tls !== undefined) this.owner.markDirty(this);
+  }
+
+  /**
+   * A shared `get` line was refused as a whole: twemproxy's answer when a server of one of its keys
+   * is down — and it then closes the connection, after answering what was written before. So nothing
+   * more is written on it: once its replies are in, the queue (the line's gets, sent again one by
+   * one, and whatever came after) goes on a new connection, without shared lines for a while.
+   */
+  private refusedLine(): void {
+    this.batchAfter = now() + REFUSED_LINE_COOLDOWN_MS;
+    if (this.phase === 'ready') this.phase = 'draining';
   }
 
   private keep(buffer: Buffer, offset: number, need: number): void {
@@ -314,7 +342,7 @@ export class SocketConnection extends Pipeline {
     // killed mid-probe: what detection found holds for one connection, and the next one probes again.
     this.fallback = probeClosed ? binaryCodec : undefined;
     // A connection closed before it answered anything is a failed connect: the backoff applies.
-    if (!probeClosed && (phase !== 'ready' || !this.answering)) {
+    if (!probeClosed && ((phase !== 'ready' && phase !== 'draining') || !this.answering)) {
       this.failures += 1;
       this.retryAt = now() + backoffMs(this.failures);
       this.lastError = error;

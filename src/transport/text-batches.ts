@@ -39,7 +39,7 @@ export function batchGets(requests: readonly Request[], total: number, measure: 
       continue;
     }
     // `get` + ` key` per request + `\r\n`, within the line limit.
-    let line = 5 + (requests[start] as Request).key.length;
+    let line = 6 + (requests[start] as Request).key.length;
     let end = start + 1;
     while (end < requests.length) {
       const next = requests[end] as Request;
