@@ -180,6 +180,27 @@ describe('text: the gets of one write share multi-key get lines', () => {
     await cache.close();
   });
 
+  it('gathers a line of large values once: bytes are copied about once, not again for every value', async () => {
+    const server = await privateMemcached({ tls: undefined });
+    const cache = new NamespacedCache({ servers: server.servers, protocol: 'text', prefix: randomPrefix() });
+    const keys = Array.from({ length: 12 }, (_, index) => `large-${index}`);
+    const value = (key: string) => key.repeat(40_000); // ~300 KB each
+    for (const key of keys) expect(await cache.set('n', key, value(key))).toBe(true);
+    let copied = 0;
+    const concat = Buffer.concat;
+    vi.spyOn(Buffer, 'concat').mockImplementation((list, length) => {
+      const joined = concat(list, length);
+      copied += joined.length;
+      return joined;
+    });
+    const values = await Promise.all(keys.map((key) => cache.get('n', key)));
+    expect(values).toEqual(keys.map(value));
+    const total = keys.reduce((sum, key) => sum + value(key).length, 0);
+    // Re-read from the line's start for each value, it was about keys.length / 2 times the total.
+    expect(copied).toBeLessThan(2 * total);
+    await cache.close();
+  });
+
   it('matches values to keys in whatever order a proxy returns them, and refuses a value for a key not asked', async () => {
     // Values in reverse order, as a proxy gathering them from several servers may; while \`twice\`,
     // the last key's value comes twice, so that one of them answers no key that is still waiting.

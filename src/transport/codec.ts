@@ -11,6 +11,11 @@ export interface Reply {
   cas: bigint;
   /** With {@link INCOMPLETE}: how many bytes from `offset` the reply needs at least (0: unknown). */
   need: number;
+  /**
+   * With {@link INCOMPLETE}: how many bytes from `offset` the codec is done with (a shared line's
+   * values read so far): they are not kept, and parsing resumes after them.
+   */
+  consumed: number;
   /** With {@link INVALID}: why the bytes are not an answer to the request. */
   problem: string;
   /**

@@ -90,10 +90,14 @@ export abstract class Pipeline {
       for (const peer of peers) this.sendAlone(peer, peer.landedStatus);
       return;
     }
-    const value = reply.valueEnd > reply.valueStart ? buffer.subarray(reply.valueStart, reply.valueEnd) : EMPTY;
-    this.settleReply(request, reply.status, value, reply.cas);
-    // Read with the first of their line (text): settled now, before any more bytes arrive.
-    if (peers !== undefined) for (const peer of peers) this.settleReply(peer, peer.landedStatus, peer.landedValue, 0n);
+    if (peers === undefined) {
+      const value = reply.valueEnd > reply.valueStart ? buffer.subarray(reply.valueStart, reply.valueEnd) : EMPTY;
+      this.settleReply(request, reply.status, value, reply.cas);
+      return;
+    }
+    // A shared line (text): every reply was read with the first; settled now, before more bytes arrive.
+    this.settleReply(request, request.landedStatus, request.landedValue, 0n);
+    for (const peer of peers) this.settleReply(peer, peer.landedStatus, peer.landedValue, 0n);
   }
 
   /** Settles `request` with a reply and moves past every answered request. */

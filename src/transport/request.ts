@@ -46,9 +46,11 @@ export class Request {
   inBatch: InBatch = InBatch.Alone;
   /** The first of a shared command: the others, whose replies are read with its own. */
   peers: Request[] | undefined = undefined;
-  /** A peer's reply, read by the first of its command: a status (-1: none yet) and the value. */
+  /** Its reply in a shared command, read by the first: a status (-1: none yet) and the value. */
   landedStatus = -1;
   landedValue: Buffer = EMPTY;
+  /** The first of a shared command whose reply is partly read: parsing goes on where it stopped. */
+  resuming = false;
 
   /**
    * @param retry - a first attempt at a read: sent once more if the connection fails under it.
@@ -99,4 +101,5 @@ sample.head = 'mg k v\r\n';
 sample.wireLength = 8;
 sample.peers = [];
 sample.landedStatus = 0;
+sample.resuming = true;
 keepShape(sample);

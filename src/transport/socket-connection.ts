@@ -50,6 +50,7 @@ export class SocketConnection extends Pipeline {
     valueEnd: 0,
     cas: 0n,
     need: 0,
+    consumed: 0,
     problem: '',
     lineFailed: false,
   };
@@ -238,7 +239,8 @@ export class SocketConnection extends Pipeline {
       }
       const end = codec.parse(buffer, offset, buffer.length, request, reply);
       if (end === INCOMPLETE) {
-        this.keep(buffer, offset, reply.need);
+        this.keep(buffer, offset + reply.consumed, reply.need - reply.consumed);
+        reply.consumed = 0;
         return;
       }
       if (end === INVALID) {

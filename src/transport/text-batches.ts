@@ -73,42 +73,36 @@ function unanswered(first: Request, key: string): Request | undefined {
  * Reads the whole reply to a shared `get` line, at `buffer[offset]`: `VALUE` lines, in any order
  * (a proxy answers key by key from several servers), then `END`. Each value goes to the request of
  * its key (the first still without one, for a key asked twice); a key without a value is a miss.
- * The first request's reply is filled in `reply`; each peer's lands in its `landedStatus` and
- * `landedValue`, for the connection to settle right after the first.
+ * Every reply lands in its request's `landedStatus` and `landedValue`, for the connection to
+ * settle them all at once. When the bytes run out after some values, those stay landed and are
+ * `consumed`: parsing resumes after them, so a line of large values is gathered once, not again
+ * for each value.
  */
 export function parseBatch(buffer: Buffer, offset: number, end: number, first: Request, reply: Reply): number {
   const peers = first.peers as Request[];
-  first.landedStatus = -1;
-  for (const peer of peers) peer.landedStatus = -1;
+  if (!first.resuming) {
+    first.landedStatus = -1;
+    for (const peer of peers) peer.landedStatus = -1;
+  }
   reply.lineFailed = false;
   let at = offset;
   for (;;) {
     const stop = replyLine(buffer, at, end, reply, 'text');
-    if (stop === INCOMPLETE) {
-      // At least this line's bytes and END: gathered before parsing again, not chunk by chunk.
-      reply.need = at - offset + 5;
-      return INCOMPLETE;
-    }
+    if (stop === INCOMPLETE) return incomplete(first, reply, offset, at, 0);
     if (stop === INVALID) return INVALID;
     const next = stop + 2;
     if (stop - at === 3 && buffer.toString('latin1', at, stop) === 'END') {
-      if (first.landedStatus < 0) {
-        reply.status = Status.NotFound;
-        reply.valueStart = 0;
-        reply.valueEnd = 0;
-      }
+      if (first.landedStatus < 0) first.landedStatus = Status.NotFound;
       for (const peer of peers) if (peer.landedStatus < 0) peer.landedStatus = Status.NotFound;
-      reply.cas = 0n;
+      first.resuming = false;
       return next;
     }
-    if (at === offset && buffer.toString('latin1', at, at + 13) === 'SERVER_ERROR ') {
+    if (!first.resuming && at === offset && buffer.toString('latin1', at, at + 13) === 'SERVER_ERROR ') {
       // The whole line was refused: every one of its gets has that answer, unless sent again alone.
       const status = serverErrorStatus(buffer.toString('latin1', at + 13, stop));
       reply.lineFailed = true;
       reply.status = status;
-      reply.valueStart = 0;
-      reply.valueEnd = 0;
-      reply.cas = 0n;
+      first.landedStatus = status;
       for (const peer of peers) peer.landedStatus = status;
       return next;
     }
@@ -127,19 +121,23 @@ export function parseBatch(buffer: Buffer, offset: number, end: number, first: R
     const target = unanswered(first, buffer.toString('latin1', at + 6, keyEnd));
     if (target === undefined) return invalid(reply, `a value for a key not asked: ${excerpt(buffer, at, stop)}`);
     const valueEnd = next + length;
-    if (valueEnd + 2 + 5 > end) {
-      reply.need = valueEnd + 2 + 5 - offset;
-      return INCOMPLETE;
-    }
+    // The value, its line end, and at least the END after it.
+    if (valueEnd + 2 + 5 > end) return incomplete(first, reply, offset, at, valueEnd + 2 + 5 - at);
     if (buffer[valueEnd] !== 13 || buffer[valueEnd + 1] !== 10) return invalid(reply, 'a value without its end');
     target.landedStatus = Status.Ok;
-    if (target === first) {
-      reply.status = Status.Ok;
-      reply.valueStart = next;
-      reply.valueEnd = valueEnd;
-    } else {
-      target.landedValue = buffer.subarray(next, valueEnd);
-    }
+    target.landedValue = buffer.subarray(next, valueEnd);
     at = valueEnd + 2;
   }
+}
+
+/**
+ * {@link INCOMPLETE}, the line's reply read up to `at` (the values before it landed, the rest
+ * to be read from there): needs `need` bytes from `at` at least (5: a line).
+ */
+function incomplete(first: Request, reply: Reply, offset: number, at: number, need: number): number {
+  // Resuming once a value has landed (a refusal can then no longer come: it is a whole reply).
+  if (at > offset) first.resuming = true;
+  reply.consumed = at - offset;
+  reply.need = at - offset + Math.max(need, 5);
+  return INCOMPLETE;
 }
