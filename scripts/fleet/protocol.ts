@@ -1,5 +1,5 @@
 /** Messages between a fleet test or benchmark (the parent) and its worker processes. */
-import type { GetOrSetOptions, Namespace } from '../../src/index.js';
+import type { GetOrSetOptions, Namespace, SetOptions } from '../../src/index.js';
 
 /** What a worker's loader does: wait `ms`, then return `value` (with `{key}` and `{pid}` filled in) or throw. */
 export interface LoaderPlan {
@@ -29,6 +29,18 @@ export type Command =
   | { readonly op: 'get'; readonly namespace: Namespace; readonly key: string }
   /** Reads many keys at once (answered as `value`: the values, `null` for a miss, in order). */
   | { readonly op: 'getMany'; readonly namespace: Namespace; readonly keys: readonly string[] }
+  /**
+   * Sets each key to `<value>:<pid>:<key>`, all at once (answered as `value`: per key, the value
+   * written, whether it was stored, and when its set resolved: epoch ms with fractions, comparable
+   * across processes).
+   */
+  | {
+      readonly op: 'setMany';
+      readonly namespace: Namespace;
+      readonly keys: readonly string[];
+      readonly value: string;
+      readonly options?: SetOptions;
+    }
   | { readonly op: 'deleteNamespace'; readonly namespace: Namespace }
   /** Shifts this worker's wall clock (Date.now) by `ms`: time passing, or clock skew. */
   | { readonly op: 'clock'; readonly offsetMs: number }

@@ -73,6 +73,16 @@ async function run(command: Command): Promise<Omit<Reply, 'id'>> {
       return {
         value: await Promise.all(command.keys.map(async (key) => (await cache.get(command.namespace, key)) ?? null)),
       };
+    case 'setMany':
+      return {
+        value: await Promise.all(
+          command.keys.map(async (key) => {
+            const value = `${command.value}:${process.pid}:${key}`;
+            const stored = await cache.set(command.namespace, key, value, command.options);
+            return { value, stored, resolvedAt: performance.timeOrigin + performance.now() };
+          }),
+        ),
+      };
     case 'deleteNamespace':
       await cache.deleteNamespace(command.namespace);
       return { done: true };

@@ -43,6 +43,44 @@ describe('tags and soft clears across a fleet of processes', () => {
     }
   });
 
+  it('T1 with writers: after invalidateTags resolved, no process serves a value whose set resolved before it was called', async () => {
+    const prefix = randomPrefix();
+    const workers = await fleetOf(4, prefix);
+    const cache = makeCache({ prefix });
+    const keys = ['a', 'b', 'c', 'd', 'e'];
+    const options = { tags: ['prices', 'page'] };
+    type Written = { value: string; stored: boolean; resolvedAt: number };
+    const resolvedAt = new Map<string, number>();
+    for (let round = 1; round <= 8; round += 1) {
+      // Each process writes keys of its own, so that what one wrote before the call stays to be read.
+      const writers = workers.map(
+        (worker, index) =>
+          ask(worker, {
+            op: 'setMany',
+            namespace: 'page',
+            keys: keys.map((key) => `${key}${index}`),
+            value: `r${round}`,
+            options,
+          }) as Promise<Written[]>,
+      );
+      // Once one process's sets resolved, the others' race the invalidation.
+      await Promise.race(writers);
+      const calledAt = performance.timeOrigin + performance.now();
+      await cache.invalidateTags(['prices']);
+      const roundWrites = (await Promise.all(writers)).flat();
+      for (const written of roundWrites) resolvedAt.set(written.value, written.resolvedAt);
+      const everyKey = workers.flatMap((_, index) => keys.map((key) => `${key}${index}`));
+      const read = (await Promise.all(
+        workers.map((worker) => ask(worker, { op: 'getMany', namespace: 'page', keys: everyKey })),
+      )) as (string | null)[][];
+      for (const value of read.flat()) {
+        if (value !== null) expect(resolvedAt.get(value)).toBeGreaterThanOrEqual(calledAt);
+      }
+      // Writes before the call did happen (the race has two sides), and none of them is read.
+      expect(roundWrites.some((written) => written.stored && written.resolvedAt < calledAt)).toBe(true);
+    }
+  });
+
   it('a soft clear of a namespace with 100 hot keys serves every caller at once, with exactly 100 loads in the fleet', async () => {
     const prefix = randomPrefix();
     const workers = await fleetOf(4, prefix);
