@@ -1,8 +1,8 @@
 import { describe } from './describe.js';
 import { FRESHNESS_OPTIONS, type Freshness, freshnessOf } from './freshness.js';
-import type { Settings } from './options.js';
 import type { Loader } from './read-through/loader.js';
 import { LOCKING_OPTIONS, type Locking, lockingOf } from './read-through/locking.js';
+import type { Settings } from './settings.js';
 import { checkTags } from './tags/limits.js';
 
 /**

@@ -7,6 +7,7 @@ import {
   tagsOf,
   writeOptionsOf,
 } from './arguments.js';
+import type { SetOptions } from './call-options.js';
 import { encodeValue } from './codec.js';
 import type { Context } from './context.js';
 import { decodeFresh, deleteData, dropOlderValue, storeData } from './data-requests.js';
@@ -16,7 +17,6 @@ import type { Namespace, NamespaceState } from './namespaces.js';
 import { countDeletes, countMultiRead } from './observability/counting.js';
 import { currentOperation, recordKeyCount } from './observability/trace.js';
 import type { Operations } from './operations.js';
-import type { SetOptions } from './options.js';
 
 /**
  * Calls on many keys of one namespace. Each runs under one generation (one token lookup per call,

@@ -9,7 +9,8 @@ import { type CacheDescription, operationChannel } from './observability/channel
 import { Stats } from './observability/stats.js';
 import { describeCache, operationContext, traceOperation } from './observability/trace.js';
 import { Operations } from './operations.js';
-import { type NamespacedCacheOptions, resolveOptions, type Settings } from './options.js';
+import type { NamespacedCacheOptions } from './options.js';
+import { resolveOptions, type Settings } from './settings.js';
 import { TagRecords } from './tags/tag-records.js';
 import { TaggedReads } from './tags/tagged-read.js';
 import { Tokens } from './tokens.js';

@@ -4,7 +4,7 @@ import type { KeySpace } from './keys.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Namespaces } from './namespaces.js';
 import type { Stats } from './observability/stats.js';
-import type { Settings } from './options.js';
+import type { Settings } from './settings.js';
 import type { TaggedReads } from './tags/tagged-read.js';
 import type { Tokens } from './tokens.js';
 import type { Transport } from './transport.js';

@@ -3,6 +3,16 @@
 // `@internal` (the build strips them), so that no Node or transport type reaches the .d.ts.
 // `npm run check:consumers` fails when one does.
 export type { Entries } from './arguments.js';
+export type {
+  CacheEntry,
+  FreshnessOptions,
+  GetEntryOptions,
+  GetOrSetOptions,
+  InvalidateOptions,
+  SetOptions,
+  TagOptions,
+  TagState,
+} from './call-options.js';
 export type { Storable, StorableLoad, Unstorable } from './codec.js';
 export { CacheError, type CacheErrorCode, type CacheOperation } from './errors.js';
 export { NamespaceHandle } from './namespace-handle.js';
@@ -23,20 +33,12 @@ export {
 } from './observability/public-channel.js';
 export type { CacheStats } from './observability/stats.js';
 export type {
-  CacheEntry,
   ClientOption,
   CommonOptions,
-  FreshnessOptions,
-  GetEntryOptions,
-  GetOrSetOptions,
-  InvalidateOptions,
   MemjsClientLike,
   NamespacedCacheOptions,
   Protocol,
   ServersOption,
-  SetOptions,
-  TagOptions,
-  TagState,
   TlsOptions,
 } from './options.js';
 export { useConsistentHashing } from './pool.js';

@@ -1,8 +1,5 @@
 import type { Entries } from './arguments.js';
 import type { CacheCore } from './cache-core.js';
-import type { Storable, StorableLoad } from './codec.js';
-import { checkNamespace, type Namespace, type NamespaceState } from './namespaces.js';
-import type { Operations } from './operations.js';
 import type {
   CacheEntry,
   GetEntryOptions,
@@ -10,7 +7,10 @@ import type {
   InvalidateOptions,
   SetOptions,
   TagState,
-} from './options.js';
+} from './call-options.js';
+import type { Storable, StorableLoad } from './codec.js';
+import { checkNamespace, type Namespace, type NamespaceState } from './namespaces.js';
+import type { Operations } from './operations.js';
 import type { LoaderContext } from './read-through/loader.js';
 
 /**

@@ -1,18 +1,18 @@
 import type { Entries } from './arguments.js';
 import { CacheCore } from './cache-core.js';
-import type { Storable, StorableLoad } from './codec.js';
-import { NamespaceHandle } from './namespace-handle.js';
-import { checkNamespace, type Namespace } from './namespaces.js';
-import type { CacheStats } from './observability/stats.js';
 import type {
   CacheEntry,
   GetEntryOptions,
   GetOrSetOptions,
   InvalidateOptions,
-  NamespacedCacheOptions,
   SetOptions,
   TagState,
-} from './options.js';
+} from './call-options.js';
+import type { Storable, StorableLoad } from './codec.js';
+import { NamespaceHandle } from './namespace-handle.js';
+import { checkNamespace, type Namespace } from './namespaces.js';
+import type { CacheStats } from './observability/stats.js';
+import type { NamespacedCacheOptions } from './options.js';
 import type { LoaderContext } from './read-through/loader.js';
 
 /**

@@ -1,5 +1,6 @@
 import { checkKey, computedAtOf, rejectingThrows, tagsOf, writeOptionsOf } from './arguments.js';
 import { BatchOperations } from './batch-operations.js';
+import type { InvalidateOptions, SetOptions } from './call-options.js';
 import { encodeValue } from './codec.js';
 import type { Context } from './context.js';
 import { decodeFresh, deleteData, dropOlderValue, storeData } from './data-requests.js';
@@ -7,7 +8,6 @@ import { planWrite } from './freshness.js';
 import { type Namespace, NamespaceState } from './namespaces.js';
 import { countDeleted, countRead } from './observability/counting.js';
 import { currentOperation, recordNamespace } from './observability/trace.js';
-import type { InvalidateOptions, SetOptions } from './options.js';
 import { ReadThrough } from './read-through/read-through.js';
 import { checkStaleFor } from './tags/limits.js';
 import { TagOperations } from './tags/tag-operations.js';

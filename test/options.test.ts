@@ -2,7 +2,7 @@ import memjs from 'memjs';
 import { describe, expect, it, vi } from 'vitest';
 import { checkTtl, toExpiry } from '../src/expiry.js';
 import { NamespacedCache, type NamespacedCacheOptions } from '../src/index.js';
-import { resolveOptions } from '../src/options.js';
+import { resolveOptions } from '../src/settings.js';
 
 describe('options', () => {
   it('applies the documented defaults', () => {

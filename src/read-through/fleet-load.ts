@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { encodeValue } from '../codec.js';
 import type { Context } from '../context.js';
-import { decodeFresh, readData, storeData } from '../data-requests.js';
+import { storeData } from '../data-requests.js';
 import { CacheError } from '../errors.js';
 import { withOperation } from '../failure-policy.js';
 import { type Freshness, planWrite } from '../freshness.js';
@@ -11,7 +11,9 @@ import { recordFailureMarker } from '../observability/trace.js';
 import type { ItemTags } from '../tags/item-tags.js';
 import { now } from '../transport.js';
 import { FleetLock, type LoadFailure } from './fleet-lock.js';
+import { poll, readFresh } from './fleet-reads.js';
 import { type Loader, runLoader } from './loader.js';
+import { keepLock } from './lock-keeping.js';
 import type { Locking } from './locking.js';
 
 /** One key to load through the fleet: where, with what, and under which options. */
@@ -172,51 +174,6 @@ function failedElsewhere(failure: LoadFailure): CacheError {
 }
 
 /**
- * Renews the lock every half `lockTtl` while its holder loads, so that a slow but healthy loader
- * keeps it (a dead process stops renewing, and the others take over after `lockTtl`) — for
- * `lockWait` at most (or `lockTtl`, if longer): by then every caller that was waiting has stopped
- * and loaded itself, so holding on would only make later callers wait for a loader that may never
- * settle. The lock is then released.
- *
- * Losing the lock (taken over, deleted, evicted, not confirmed for a whole `lockTtl`) or giving it
- * up only changes who may load and write: this load goes on, its caller gets its value, and the
- * loss goes to `onError` as `E_LOCK_EXPIRED`. Returns the function that stops renewing.
- */
-function keepLock(context: Context, lock: FleetLock, waitMs: number): () => void {
-  const periodMs = lock.ttl * 500;
-  // A lock lives lockTtl anyway: with a shorter lockWait (0: nobody waits), keep it that long.
-  const keepMs = Math.max(waitMs, lock.ttl * 1000);
-  const takenAt = now();
-  let confirmedAt = takenAt;
-  let stopped = false;
-  const stop = (): void => {
-    stopped = true;
-    clearInterval(timer);
-  };
-  const lost = (why: string): void => {
-    if (stopped) return;
-    stop();
-    const reason = `the fleet lock was ${why}; others may be loading too`;
-    context.policy.report(new CacheError('E_LOCK_EXPIRED', reason, { operation: 'getOrSet' }));
-  };
-  const timer: NodeJS.Timeout = setInterval(() => {
-    if (now() - takenAt >= keepMs) {
-      lost(`released: the loader ran past lockWait (${keepMs / 1000} s)`);
-      lock.release(() => {});
-      return;
-    }
-    if (now() - confirmedAt >= lock.ttl * 1000) lost(`not renewed for ${lock.ttl} s`);
-    else
-      lock.renew((held) => {
-        if (held === true) confirmedAt = now();
-        else if (held === false) lost('lost (expired, or taken over)');
-      });
-  }, periodMs);
-  timer.unref();
-  return stop;
-}
-
-/**
  * Runs the loader and writes what it returns under the pinned generation, then resolves the value:
  * once a `getOrSet` resolved, every process reads the value (the write has its own deadline, so
  * this waits one `timeout` at most) — unless memcached was just seen failing (`waitForWrite` false):
@@ -276,76 +233,9 @@ export function stillCurrent(context: Context, job: LoadJob): Promise<boolean> {
   });
 }
 
+const NO_TAGS: readonly string[] = [];
+
 /** The tags a job's item is written with: read with its data on every poll. */
 function declaredTags(job: LoadJob): readonly string[] {
   return job.tags === undefined ? NO_TAGS : job.tags.tags.map((tag) => tag.name);
-}
-
-type Found = { readonly found: true; readonly value: unknown } | { readonly found: false };
-type Polled = Found & { readonly lock?: boolean | undefined; readonly failure?: LoadFailure | undefined };
-
-const NOT_FOUND: Found = { found: false };
-
-/**
- * Reads the data key: a value that is fresh counts; a stale, missing or failed read does not. A
- * tagged value counts only if its tags, read now, still hold: another caller's load may have run
- * across an invalidation (T1).
- */
-function readFresh(context: Context, dataKey: string, declared: readonly string[] = NO_TAGS): Promise<Found> {
-  return new Promise((resolve) => {
-    readChecked(context, dataKey, declared, now() + context.settings.timeoutMs, (error, bytes) => {
-      resolve(error === undefined ? found(context, bytes) : NOT_FOUND);
-    });
-  });
-}
-
-const NO_TAGS: readonly string[] = [];
-
-/** {@link readData} with the value's tags checked: a value they invalidated, even softly, reads as a miss. */
-function readChecked(
-  context: Context,
-  dataKey: string,
-  declared: readonly string[],
-  deadline: number,
-  done: (error: CacheError | undefined, bytes: Buffer | undefined) => void,
-): void {
-  context.tags.read(dataKey, undefined, '', declared, NO_TAGS, deadline, (error, bytes, check) =>
-    done(error, check === undefined || check.state === 'fresh' ? bytes : undefined),
-  );
-}
-
-function found(context: Context, bytes: Buffer | undefined): Found {
-  const value = decodeFresh(context.policy, 'getOrSet', bytes);
-  return value === undefined ? NOT_FOUND : { found: true, value };
-}
-
-/**
- * Reads the lock and the data key, in that order and in one write: on one server, a lock seen free
- * was released after its value was stored, so the data read after it sees that value. (Across a
- * pool the order is not guaranteed; the holder's own check in {@link holdAndLoad} covers that.)
- */
-function poll(context: Context, dataKey: string, lock: FleetLock, declared: readonly string[]): Promise<Polled> {
-  return new Promise((resolve) => {
-    let held: boolean | undefined;
-    let failure: LoadFailure | undefined;
-    let lockAnswered = false;
-    let data: Found | undefined;
-    let dataFailed = false;
-    const settle = (): void => {
-      if (!lockAnswered || (data === undefined && !dataFailed)) return;
-      if (data?.found === true) resolve(data);
-      else resolve({ found: false, lock: dataFailed ? undefined : held, failure });
-    };
-    lock.check((answer, failed) => {
-      held = answer;
-      failure = failed;
-      lockAnswered = true;
-      settle();
-    });
-    readChecked(context, dataKey, declared, now() + context.settings.timeoutMs, (error, bytes) => {
-      if (error === undefined) data = found(context, bytes);
-      else dataFailed = true;
-      settle();
-    });
-  });
 }

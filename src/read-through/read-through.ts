@@ -1,4 +1,5 @@
 import { checkKey, checkLoader, getOrSetOptionsOf, rejectingThrows, tagsOf } from '../arguments.js';
+import type { GetOrSetOptions } from '../call-options.js';
 import type { Context } from '../context.js';
 import { decodeData } from '../data-requests.js';
 import { CacheError } from '../errors.js';
@@ -9,7 +10,6 @@ import { countRead } from '../observability/counting.js';
 import { observedLoader } from '../observability/loader.js';
 import { currentOperation, forceOutcome, recordError, setOutcome } from '../observability/trace.js';
 import type { Operations } from '../operations.js';
-import type { GetOrSetOptions } from '../options.js';
 import { itemTagsFrom } from '../tags/tagged-read.js';
 import { holdAndLoad, type Loaded, type LoadJob, loadThroughFleet, loadUnlocked, stillCurrent } from './fleet-load.js';
 import { FleetLock } from './fleet-lock.js';

@@ -1,4 +1,5 @@
 import { checkKey, optionsRecord, rejectingThrows } from '../arguments.js';
+import type { CacheEntry, TagState } from '../call-options.js';
 import { freshUntilOf } from '../codec.js';
 import type { Context } from '../context.js';
 import { decodeData } from '../data-requests.js';
@@ -7,7 +8,6 @@ import type { Namespace, NamespaceState } from '../namespaces.js';
 import { countRead } from '../observability/counting.js';
 import { currentOperation, recordKeyCount } from '../observability/trace.js';
 import type { Operations } from '../operations.js';
-import type { CacheEntry, TagState } from '../options.js';
 import type { Level } from '../tokens.js';
 import { now } from '../transport.js';
 import { checkStaleFor, checkTags } from './limits.js';

@@ -1,8 +1,8 @@
 import type { ConnectionOptions } from 'node:tls';
 import { checkMemjsClient, createMemjsClient } from '../memjs-client.js';
-import type { Settings } from '../options.js';
 import { installRendezvousHashing } from '../pool.js';
 import { hasCredentials } from '../protocol-options.js';
+import type { Settings } from '../settings.js';
 import type { Connections } from '../transport.js';
 import { MemjsConnections } from './memjs-connections.js';
 import { metaCodec } from './meta.js';

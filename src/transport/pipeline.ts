@@ -127,6 +127,18 @@ export abstract class Pipeline {
     this.failWritten(pending, head, error, Number.POSITIVE_INFINITY);
   }
 
+  /** Fails the queued requests whose deadline comes by `time`; the others stay queued. */
+  protected failQueuedBefore(time: number, error: CacheError): void {
+    const keep: Request[] = [];
+    for (const request of this.queue) {
+      if (request.done) continue;
+      if (request.deadline <= time) request.settle(error, -1, EMPTY);
+      else keep.push(request);
+    }
+    this.queue = keep;
+    this.owner.noteAnswered();
+  }
+
   /** Fails every queued request (nothing of them was sent). */
   protected failQueued(error: CacheError): void {
     const queue = this.queue;

@@ -149,16 +149,8 @@ export class SocketConnection extends Pipeline {
     const time = now();
     if (time < this.retryAt) {
       // Backing off after failed connects: what cannot wait until the next attempt fails now.
-      const error = this.lastError as CacheError;
-      const keep: Request[] = [];
-      for (const request of this.queue) {
-        if (request.done) continue;
-        if (request.deadline <= this.retryAt) request.settle(error, -1, EMPTY);
-        else keep.push(request);
-      }
-      this.queue = keep;
-      this.owner.noteAnswered();
-      if (keep.length > 0 && this.backoffTimer === undefined) {
+      this.failQueuedBefore(this.retryAt, this.lastError as CacheError);
+      if (this.queue.length > 0 && this.backoffTimer === undefined) {
         this.backoffTimer = setTimeout(() => {
           this.backoffTimer = undefined;
           if (this.phase === 'closed' && this.queue.length > 0) this.open();
