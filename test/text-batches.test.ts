@@ -81,6 +81,27 @@ async function textPeer(
 /** A `VALUE` line and its data. */
 const valueLine = (key: string, value: string) => `VALUE ${key} 0 ${value.length}\r\n${value}\r\n`;
 
+/**
+ * A text peer that refuses every `get` line of three keys or more as twemproxy does with a server
+ * down (and, with `closeAfterRefusal`, then closes the connection as it does); it answers the others.
+ */
+async function refusingPeer(closeAfterRefusal: boolean): Promise<{ servers: string; refusals: () => number }> {
+  let refused = 0;
+  const servers = await textPeer((keys, kept) => {
+    if (keys.length >= 3) {
+      refused += 1;
+      return 'SERVER_ERROR Connection refused\r\n';
+    }
+    return `${keys.map((key) => (kept.has(key) ? valueLine(key, kept.get(key) as string) : '')).join('')}END\r\n`;
+  }, closeAfterRefusal);
+  return { servers, refusals: () => refused };
+}
+
+/** A text cache on `servers` with a 2 s deadline, telling `log`. */
+function textCache(servers: string, log: ReturnType<typeof errorLog>): NamespacedCache {
+  return new NamespacedCache({ servers, protocol: 'text', prefix: randomPrefix(), timeout: 2, onError: log.onError });
+}
+
 describe('text: the gets of one write share multi-key get lines', () => {
   it('answers every get right — hits, misses, duplicates, values around stores — in far fewer commands', async () => {
     const server = await privateMemcached({ tls: undefined });
@@ -118,23 +139,10 @@ describe('text: the gets of one write share multi-key get lines', () => {
 
   it('sends the gets of a line refused as a whole again one by one, as a proxy with a server down needs', async () => {
     // twemproxy refuses a multi-key get when one of its keys' servers is down: the others' keys
-    // must still be served. This peer refuses every line of three keys or more.
-    let refused = 0;
-    const servers = await textPeer((keys, kept) => {
-      if (keys.length >= 3) {
-        refused += 1;
-        return 'SERVER_ERROR Connection refused\r\n';
-      }
-      return `${keys.map((key) => (kept.has(key) ? valueLine(key, kept.get(key) as string) : '')).join('')}END\r\n`;
-    });
+    // must still be served.
+    const { servers, refusals } = await refusingPeer(false);
     const log = errorLog();
-    const cache = new NamespacedCache({
-      servers,
-      protocol: 'text',
-      prefix: randomPrefix(),
-      timeout: 2,
-      onError: log.onError,
-    });
+    const cache = textCache(servers, log);
     const keys = ['a', 'b', 'c', 'd'];
     for (const key of keys.slice(0, 3)) expect(await cache.set('n', key, `value of ${key}`)).toBe(true);
     expect(await Promise.all(keys.map((key) => cache.get('n', key)))).toEqual([
@@ -143,28 +151,15 @@ describe('text: the gets of one write share multi-key get lines', () => {
       'value of c',
       undefined,
     ]);
-    expect(refused).toBe(1);
+    expect(refusals()).toBe(1);
     expect(log.errors).toEqual([]);
     await cache.close();
   });
 
   it('writes nothing more on a connection that refused a line: what follows goes on a new one, as twemproxy closes it', async () => {
-    let refused = 0;
-    const servers = await textPeer((keys, kept) => {
-      if (keys.length >= 3 && refused === 0) {
-        refused += 1;
-        return 'SERVER_ERROR Connection refused\r\n';
-      }
-      return `${keys.map((key) => (kept.has(key) ? valueLine(key, kept.get(key) as string) : '')).join('')}END\r\n`;
-    }, true);
+    const { servers, refusals } = await refusingPeer(true);
     const log = errorLog();
-    const cache = new NamespacedCache({
-      servers,
-      protocol: 'text',
-      prefix: randomPrefix(),
-      timeout: 2,
-      onError: log.onError,
-    });
+    const cache = textCache(servers, log);
     for (const key of ['a', 'b', 'c']) expect(await cache.set('n', key, `value of ${key}`)).toBe(true);
     const [values, stored] = await Promise.all([
       Promise.all(['a', 'b', 'c', 'd'].map((key) => cache.get('n', key))),
@@ -172,7 +167,7 @@ describe('text: the gets of one write share multi-key get lines', () => {
     ]);
     expect(values).toEqual(['value of a', 'value of b', 'value of c', undefined]);
     expect(stored).toBe(true);
-    expect(refused).toBe(1);
+    expect(refusals()).toBe(1);
     // The set was written with the refused line and answered before the close; the gets sent again
     // went on a new connection, one by one.
     expect(await cache.get('n', 'e')).toBe('value of e');
