@@ -33,7 +33,10 @@ const cache = new NamespacedCache(
     : { servers: server.plainServers, prefix: 'p', protocol },
 );
 const value = valueOfSize(100);
-for (let index = 0; index < 1000; index += 1) await cache.set('product', `k${index}`, value, { ttl: 3600 });
+// PROFILE_TAGGED=1: values with three tags, each read once first (their tags are then known).
+const tags = process.env.PROFILE_TAGGED === '1' ? ['product', 'category:100', 'price-list:eu'] : undefined;
+for (let index = 0; index < 1000; index += 1) await cache.set('product', `k${index}`, value, { ttl: 3600, tags });
+for (let index = 0; index < 1000; index += 1) await cache.get('product', `k${index}`);
 const floor = new MetaFloor('127.0.0.1', port);
 const text = JSON.stringify(value);
 const raw = (await import('node:net')).connect(port, '127.0.0.1');
