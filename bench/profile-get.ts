@@ -49,8 +49,10 @@ raw.end();
 const { setFlagsFromString } = await import('node:v8');
 setFlagsFromString('--expose-gc');
 const collectGarbage = (await import('node:vm')).runInNewContext('gc') as () => void;
+const cpu = { floor: 0, cache: 0, floorOps: 0, cacheOps: 0 };
 async function run(get: (round: number) => Promise<unknown>, ms: number): Promise<number> {
   if (process.env.PROFILE_GC === '1') collectGarbage();
+  const cpuBefore = process.cpuUsage();
   let ops = 0;
   const end = performance.now() + ms;
   await Promise.all(
@@ -61,6 +63,10 @@ async function run(get: (round: number) => Promise<unknown>, ms: number): Promis
       }
     }),
   );
+  const used = process.cpuUsage(cpuBefore);
+  const which = get === floorGet ? 'floor' : 'cache';
+  cpu[which] += used.user + used.system;
+  cpu[`${which}Ops`] += ops;
   return (ops * 1000) / ms;
 }
 const floorGet = (round: number) => floor.get(`raw${round % 1000}`);
@@ -78,6 +84,9 @@ for (let round = 0; round < rounds; round += 1) {
 const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] as number;
 console.log(
   `${protocol} at ${inFlight}: ${Math.round(median(rates))} ops/s, ${median(ratios).toFixed(2)} x meta floor (${ratios.map((r) => r.toFixed(2)).join(' ')})`,
+);
+console.log(
+  `client CPU per get: cache ${(cpu.cache / cpu.cacheOps).toFixed(1)} µs, floor ${(cpu.floor / cpu.floorOps).toFixed(1)} µs`,
 );
 floor.close();
 await cache.close();
