@@ -85,8 +85,13 @@ export function decodeFresh(policy: FailurePolicy, operation: CacheOperation, by
   return bytes === undefined || staleFor(bytes) >= 0 ? undefined : decodeData(policy, operation, bytes);
 }
 
-/** Decodes stored bytes; bytes this library did not write read as a miss, reported as `E_CORRUPT_VALUE`. */
+/**
+ * Decodes stored bytes; bytes this library did not write read as a miss, reported as
+ * `E_CORRUPT_VALUE` — except an empty item, which it never writes: memcached's stub for a meta
+ * `mg … N` miss (a placeholder while another client loads), a plain miss.
+ */
 export function decodeData(policy: FailurePolicy, operation: CacheOperation, bytes: Buffer): unknown {
+  if (bytes.length === 0) return undefined;
   const value = decodeValue(bytes);
   if (value !== UNDECODABLE) return value;
   policy.report(

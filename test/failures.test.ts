@@ -192,6 +192,24 @@ describe('failure policy', () => {
     expect(log.errors.map((error) => [error.code, error.operation])).toEqual([['E_CORRUPT_VALUE', 'get']]);
   });
 
+  it('reads an empty item at a data key as a plain miss: what memcached leaves for a meta mg … N miss', async () => {
+    const client = rawClient();
+    const log = errorLog();
+    const cache = new NamespacedCache({ client, prefix: randomPrefix(), onError: log.onError });
+    const wire = spyOnWrites(client);
+    await cache.setMulti('n', { k: 'ours', other: 'ours too' });
+    const dataKeys = wire
+      .requests()
+      .filter((request) => request.opcode === Opcode.Set && !request.key.includes(':t:'))
+      .map((request) => request.key);
+    // A stub another client's `mg <key> v N<ttl>` creates while it loads: flags 0, no bytes.
+    for (const dataKey of dataKeys) expect(await client.set(dataKey, '', {})).toBe(true);
+    expect(await cache.get('n', 'k')).toBeUndefined();
+    expect((await cache.getMulti('n', ['k', 'other'])).size).toBe(0);
+    expect(log.errors).toEqual([]);
+    expect(cache.stats().misses).toBe(3);
+  });
+
   it('keeps working when onError throws, and says so in a process warning', async () => {
     const server = await privateMemcached();
     const warned = once(process, 'warning');
