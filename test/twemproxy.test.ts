@@ -18,16 +18,22 @@ async function threeBehindTwemproxy() {
   return { backends, proxy };
 }
 
+/** A text cache through `proxy`, telling `log`, with a `timeout` (seconds) when given. */
+function textCache(proxy: Twemproxy, log: ReturnType<typeof errorLog>, timeout?: number): NamespacedCache {
+  return new NamespacedCache({
+    servers: proxy.servers,
+    protocol: 'text',
+    prefix: randomPrefix(),
+    ...(timeout === undefined ? {} : { timeout }),
+    onError: log.onError,
+  });
+}
+
 describe('the text protocol through twemproxy in front of three memcached', () => {
   it('does every operation, with the fleet lock released by its owner', async () => {
     const { proxy } = await threeBehindTwemproxy();
     const log = errorLog();
-    const cache = new NamespacedCache({
-      servers: proxy.servers,
-      protocol: 'text',
-      prefix: randomPrefix(),
-      onError: log.onError,
-    });
+    const cache = textCache(proxy, log);
     const keys = Array.from({ length: 60 }, (_, index) => `k${index}`);
     expect(await cache.setMulti('n', Object.fromEntries(keys.map((key) => [key, { key }])))).toBe(true);
     expect((await cache.getMulti('n', keys)).size).toBe(60);
@@ -81,13 +87,7 @@ describe('the text protocol through twemproxy in front of three memcached', () =
   it('fails reads open when a backend dies, serves the keys of the others, and refuses invalidations loudly', async () => {
     const { backends, proxy } = await threeBehindTwemproxy();
     const log = errorLog();
-    const cache = new NamespacedCache({
-      servers: proxy.servers,
-      protocol: 'text',
-      prefix: randomPrefix(),
-      timeout: 0.5,
-      onError: log.onError,
-    });
+    const cache = textCache(proxy, log, 0.5);
     // 48 namespaces: the chance that no token lands on the killed backend, so no rotation can
     // fail, is (2/3)^48 (12 left it at 0.8%, and a CI run met it).
     const namespaces = Array.from({ length: 48 }, (_, index) => `ns${index}`);
@@ -113,13 +113,7 @@ describe('the text protocol through twemproxy in front of three memcached', () =
     // the line's gets go again one by one, and nothing is written on the closing connection.
     const { backends, proxy } = await threeBehindTwemproxy();
     const log = errorLog();
-    const cache = new NamespacedCache({
-      servers: proxy.servers,
-      protocol: 'text',
-      prefix: randomPrefix(),
-      timeout: 1,
-      onError: log.onError,
-    });
+    const cache = textCache(proxy, log, 1);
     const keys = Array.from({ length: 60 }, (_, index) => `k${index}`);
     const namespaces = ['n0', 'n1', 'n2', 'n3', 'n4', 'n5'];
     for (const namespace of namespaces) {
