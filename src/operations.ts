@@ -9,12 +9,10 @@ import { type Namespace, NamespaceState } from './namespaces.js';
 import { countDeleted, countRead } from './observability/counting.js';
 import { currentOperation, recordNamespace } from './observability/trace.js';
 import { ReadThrough } from './read-through/read-through.js';
-import { checkStaleFor } from './tags/limits.js';
+import { checkStaleFor, NO_TAGS } from './tags/limits.js';
 import { TagOperations } from './tags/tag-operations.js';
 import type { Level } from './tokens.js';
 import { now } from './transport.js';
-
-const NO_TAGS: readonly string[] = [];
 
 /**
  * The cache's operations on single keys and whole namespaces, taking a namespace as users give it

@@ -9,6 +9,7 @@ import type { NamespaceState } from '../namespaces.js';
 import type { OperationContext } from '../observability/channel.js';
 import { recordFailureMarker } from '../observability/trace.js';
 import type { ItemTags } from '../tags/item-tags.js';
+import { NO_TAGS } from '../tags/limits.js';
 import { now } from '../transport.js';
 import { FleetLock, type LoadFailure } from './fleet-lock.js';
 import { poll, readFresh } from './fleet-reads.js';
@@ -232,8 +233,6 @@ export function stillCurrent(context: Context, job: LoadJob): Promise<boolean> {
     });
   });
 }
-
-const NO_TAGS: readonly string[] = [];
 
 /** The tags a job's item is written with: read with its data on every poll. */
 function declaredTags(job: LoadJob): readonly string[] {

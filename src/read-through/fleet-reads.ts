@@ -1,6 +1,7 @@
 import type { Context } from '../context.js';
 import { decodeFresh } from '../data-requests.js';
 import type { CacheError } from '../errors.js';
+import { NO_TAGS } from '../tags/limits.js';
 import { now } from '../transport.js';
 import type { FleetLock, LoadFailure } from './fleet-lock.js';
 
@@ -24,8 +25,6 @@ export function readFresh(context: Context, dataKey: string, declared: readonly 
     });
   });
 }
-
-const NO_TAGS: readonly string[] = [];
 
 /** {@link readData} with the value's tags checked: a value they invalidated, even softly, reads as a miss. */
 function readChecked(

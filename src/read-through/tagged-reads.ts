@@ -2,6 +2,7 @@ import type { Context } from '../context.js';
 import type { CacheError } from '../errors.js';
 import { staleFor } from '../freshness.js';
 import type { NamespaceState } from '../namespaces.js';
+import { NO_TAGS } from '../tags/limits.js';
 import { previousGeneration } from '../tags/soft-clear.js';
 import type { TagRecord } from '../tags/tag-record.js';
 
@@ -12,8 +13,6 @@ export interface StaleRead {
   readonly cleared: boolean;
   readonly records: ReadonlyMap<string, TagRecord>;
 }
-
-const NO_TAGS: readonly string[] = [];
 
 /**
  * `getOrSet`'s read (DESIGN §12): the data key with its tags checked — declared tags in the same

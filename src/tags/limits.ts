@@ -2,6 +2,9 @@ import { optionsRecord } from '../arguments.js';
 import { describe } from '../describe.js';
 import { RELATIVE_EXPIRY_LIMIT } from '../expiry.js';
 
+/** @internal No tags: the one empty list every caller shares. */
+export const NO_TAGS: readonly string[] = [];
+
 /** The most tags one item may carry, and one read may check: Next.js allows 128 per entry. */
 export const MAX_TAGS = 128;
 /** The longest tag, in UTF-16 code units (Next.js caps its tags at 256; paths may be longer). */

@@ -1,10 +1,9 @@
 import type { ItemTag, ItemTags } from './item-tags.js';
+import { NO_TAGS } from './limits.js';
 import { judge, type TagRecord } from './tag-record.js';
 import type { TagCheck } from './tagged-read.js';
 
 // How an item's tags judge it against their records (tagged-read.ts).
-
-const NO_TAGS: readonly string[] = [];
 
 const FRESH_UNTAGGED: TagCheck = { state: 'fresh', staleSince: Number.NaN, item: undefined };
 

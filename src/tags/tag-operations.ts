@@ -10,11 +10,9 @@ import { currentOperation, recordKeyCount } from '../observability/trace.js';
 import type { Operations } from '../operations.js';
 import type { Level } from '../tokens.js';
 import { now } from '../transport.js';
-import { checkStaleFor, checkTags } from './limits.js';
+import { checkStaleFor, checkTags, NO_TAGS } from './limits.js';
 import { previousGeneration, softClear } from './soft-clear.js';
 import type { TagCheck } from './tagged-read.js';
-
-const NO_TAGS: readonly string[] = [];
 
 /** What a `getEntry` read found: the bytes, their tag check, and when a soft clear made them stale. */
 interface Found {

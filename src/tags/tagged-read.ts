@@ -3,6 +3,7 @@ import { readData } from '../data-requests.js';
 import type { CacheError } from '../errors.js';
 import type { Transport } from '../transport.js';
 import type { ItemTag, ItemTags } from './item-tags.js';
+import { NO_TAGS } from './limits.js';
 import { type Memo, Memos } from './memos.js';
 import { checkItem, missingRecords, union } from './tag-check.js';
 import { type TagRecord, versionAsOf } from './tag-record.js';
@@ -30,8 +31,6 @@ export type TaggedCallback = (
 ) => void;
 
 const NO_RECORDS: ReadonlyMap<string, TagRecord> = new Map();
-
-const NO_TAGS: readonly string[] = [];
 
 /**
  * Reads data keys with their tags checked (DESIGN §12), in one round trip when the item's tags are
