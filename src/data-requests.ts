@@ -2,6 +2,7 @@ import { decodeValue, UNDECODABLE } from './codec.js';
 import { CacheError, type CacheOperation } from './errors.js';
 import { type FailurePolicy, refusedWrite, serverError } from './failure-policy.js';
 import { staleFor } from './freshness.js';
+import { isLockItem } from './lock-items.js';
 import { Opcode, Status } from './protocol.js';
 import type { Transport } from './transport.js';
 
@@ -10,19 +11,38 @@ import type { Transport } from './transport.js';
  * single-key, batch and read-through operations.
  */
 
-/** Reads a data key: the stored bytes, or `undefined` on a miss. */
+/**
+ * A read that takes the key's fleet lock if it misses, where the protocol can (meta `mg … N`,
+ * {@link Transport.getOrStub}): `won` is told the stub's CAS when this read created it.
+ */
+export interface LockingRead {
+  /** The stub's expiry, as sent. */
+  readonly ttl: number;
+  won(cas: bigint): void;
+}
+
+/**
+ * Reads a data key: the stored bytes, or `undefined` on a miss. The bytes may be a lock item
+ * (lock-items.ts), which {@link decodeData} reads as a miss; a stub won by `locking` reads as a miss.
+ */
 export function readData(
   transport: Transport,
   dataKey: string,
   deadline: number,
   done: (error: CacheError | undefined, bytes: Buffer | undefined) => void,
+  locking?: LockingRead,
 ): void {
-  transport.get(dataKey, deadline, (error, status, value) => {
+  const callback = (error: CacheError | undefined, status: number, value: Buffer, cas: bigint): void => {
     if (error !== undefined) done(error, undefined);
     else if (status === Status.Ok) done(undefined, value);
     else if (status === Status.NotFound) done(undefined, undefined);
-    else done(serverError('read', status), undefined);
-  });
+    else if (status === Status.WonStub && locking !== undefined) {
+      locking.won(cas);
+      done(undefined, undefined);
+    } else done(serverError('read', status), undefined);
+  };
+  if (locking !== undefined && transport.stubs) transport.getOrStub(dataKey, locking.ttl, deadline, callback);
+  else transport.get(dataKey, deadline, callback);
 }
 
 /** Deletes a data key: whether it existed. */
@@ -87,11 +107,11 @@ export function decodeFresh(policy: FailurePolicy, operation: CacheOperation, by
 
 /**
  * Decodes stored bytes; bytes this library did not write read as a miss, reported as
- * `E_CORRUPT_VALUE` — except an empty item, which it never writes: memcached's stub for a meta
- * `mg … N` miss (a placeholder while another client loads), a plain miss.
+ * `E_CORRUPT_VALUE` — except what the fleet lock leaves at a data key while (or after) a caller
+ * loads it: a plain miss.
  */
 export function decodeData(policy: FailurePolicy, operation: CacheOperation, bytes: Buffer): unknown {
-  if (bytes.length === 0) return undefined;
+  if (isLockItem(bytes)) return undefined;
   const value = decodeValue(bytes);
   if (value !== UNDECODABLE) return value;
   policy.report(

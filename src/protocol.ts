@@ -10,7 +10,18 @@ export const Opcode = { Get: 0x00, Set: 0x01, Add: 0x02, Delete: 0x04 } as const
 export type Opcode = (typeof Opcode)[keyof typeof Opcode];
 
 /** Response statuses the cache tells apart. */
-export const Status = { Ok: 0x00, NotFound: 0x01, Exists: 0x02, TooLarge: 0x03, NotStored: 0x05 } as const;
+export const Status = {
+  Ok: 0x00,
+  NotFound: 0x01,
+  Exists: 0x02,
+  TooLarge: 0x03,
+  NotStored: 0x05,
+  /**
+   * Not a memcached status: a meta read that missed and created the key's stub (`mg … N`), and is
+   * the one reader memcached gave it to (`W`). The reply's CAS is the stub's.
+   */
+  WonStub: 0x100,
+} as const;
 
 const STATUS_NAMES: Readonly<Record<number, string>> = {
   1: 'key not found',

@@ -73,6 +73,24 @@ export class Transport implements ConnectionOwner {
     this.read(key, deadline, callback, true);
   }
 
+  /**
+   * Whether {@link getOrStub} is spoken: the meta protocol's `mg … N`. Text and binary take a
+   * key's fleet lock with an `add` instead.
+   */
+  get stubs(): boolean {
+    return this.connections.protocol === 'meta';
+  }
+
+  /**
+   * Reads `key`, and on a miss creates an empty stub of `ttl` seconds in its place (meta `mg … N`):
+   * {@link Status.WonStub} with the stub's CAS for the one reader in the fleet that created it;
+   * others read the stub as an empty value. Never re-sent: a reply lost with its connection may
+   * have created a stub, and a second read would find it held by nobody.
+   */
+  getOrStub(key: string, ttl: number, deadline: number, callback: ReplyCallback): void {
+    this.send(Opcode.Get, key, undefined, ttl, deadline, callback, false, 0n, true);
+  }
+
   /** Reads `key` with its CAS (the callback's `cas`). */
   getWithCas(key: string, deadline: number, callback: ReplyCallback): void {
     this.read(key, deadline, callback, true, true);

@@ -6,11 +6,11 @@ import { Opcode } from '../src/protocol.js';
 import { errorLog, makeCache, memcachedServers, randomPrefix, rawClient } from './support/cache.js';
 import { heldLoad } from './support/contention.js';
 import { FaultProxy } from './support/proxy.js';
-import { spyOnWrites } from './support/wire.js';
+import { fleetLockOf, spyOnWrites } from './support/wire.js';
 
-/** The key of the first fleet lock a watched client tried to take. */
+/** The key of the first fleet lock a watched client tried to take: a missing key's stub, at the data key. */
 function lockKeyOf(written: ReturnType<typeof spyOnWrites>): string | undefined {
-  return written.requests().find((request) => request.opcode === Opcode.Add && request.key.includes(':l:'))?.key;
+  return fleetLockOf(written.requests());
 }
 
 describe('a lost fleet lock', () => {
@@ -53,6 +53,7 @@ describe('a loader that never settles', () => {
     await log.until(1);
     expect(log.errors[0]?.code).toBe('E_LOCK_EXPIRED');
     const raw = rawClient();
+    // The stub is an empty item while held; released, the key is gone.
     await vi.waitFor(async () => expect((await raw.get(lockKeyOf(written) ?? '')).value).toBeNull());
 
     const later = makeCache({ prefix, lockWait: 30 });
@@ -77,7 +78,9 @@ describe('close() while the lock is being taken', () => {
     await vi.waitFor(() => expect(lockKeyOf(written)).toBeDefined(), { interval: 5 });
     await closing.close();
     loading.catch(() => {});
-    const lockRequests = written.requests().filter((request) => request.key.includes(':l:'));
+    const lockRequests = written
+      .requests()
+      .filter((request) => request.key === lockKeyOf(written) && request.opcode !== Opcode.Get);
     expect(lockRequests.map((request) => request.opcode)).toEqual([Opcode.Add, Opcode.Delete]);
 
     const other = makeCache({ prefix, lockWait: 30 });

@@ -4,7 +4,7 @@ import { NamespacedCache, type NamespacedCacheOptions } from '../src/index.js';
 import { Opcode } from '../src/protocol.js';
 import { errorLog, makeCache, memcachedServers, randomPrefix, rawClient } from './support/cache.js';
 import { FaultProxy } from './support/proxy.js';
-import { spyOnWrites } from './support/wire.js';
+import { onDataKey, spyOnWrites } from './support/wire.js';
 
 /** Moves this process's wall clock (what freshness is measured on) `ms` ahead. */
 function advanceClock(ms: number): void {
@@ -155,28 +155,50 @@ describe('the loader and its fleet lock', () => {
       { lockTtl: 1 },
     );
     expect([value, aborted]).toEqual(['slow but healthy', false]);
-    const renewals = written.blobs().filter((blob) => blob[1] === Opcode.Set && blob.includes(':l:'));
+    // The lock of a missing key is an empty item at its data key, renewed with the CAS it has.
+    const renewals = written
+      .requests()
+      .filter((request) => request.opcode === Opcode.Set && request.value.length === 0);
     expect(renewals.length).toBeGreaterThanOrEqual(2); // every half lockTtl
-    for (const blob of renewals) expect(blob.readBigUInt64BE(16)).not.toBe(0n);
+    for (const renewal of renewals) {
+      expect(renewal.cas).not.toBe(0n);
+      expect([renewal.expiry, onDataKey(renewal)]).toEqual([2, true]);
+    }
     await cache.close();
   });
 
-  it('takes the lock with an add and releases it by CAS once the value is stored', async () => {
+  it("takes a missing key's lock with an add of an empty item at its data key, which the value replaces", async () => {
     const { cache, written } = spiedCache();
     expect(await cache.getOrSet('product', 'guitar', () => 'loaded', { lockTtl: 7 })).toBe('loaded');
     expect(await cache.get('product', 'guitar')).toBe('loaded');
+    await cache.close();
+    const sent = written.requests().filter((request) => request.opcode !== Opcode.Get && !request.key.includes(':t:'));
+    // One second more than lockTtl: memcached counts whole seconds (fleet-lock.ts). Nothing to release.
+    expect(sent.map((request) => [request.opcode, onDataKey(request), request.value.length, request.expiry])).toEqual([
+      [Opcode.Add, true, 0, 8],
+      [Opcode.Set, true, expect.any(Number), 86_400],
+    ]);
+    expect(new Set(sent.map((request) => request.key)).size).toBe(1);
+  });
+
+  it('takes the lock of a stale value at a lock key, and releases it by CAS once the new value is stored', async () => {
+    const { cache, written } = spiedCache();
+    const options = { ttl: 1, staleIfError: 60, lockTtl: 7 } as const;
+    await cache.getOrSet('product', 'guitar', () => 'old', options);
+    await vi.waitFor(async () => expect(await cache.get('product', 'guitar')).toBeUndefined(), { timeout: 3000 });
+    written.clear();
+    expect(await cache.getOrSet('product', 'guitar', () => 'new', options)).toBe('new');
     await cache.close(); // the write and the release go on after the caller has its value
     const sent = written.requests().filter((request) => request.opcode !== Opcode.Get && !request.key.includes(':t:'));
-    // One second more than lockTtl: memcached counts whole seconds (fleet-lock.ts).
     expect(
       sent.map((request) => [request.opcode, request.key.includes(':l:') ? 'lock' : 'data', request.expiry]),
     ).toEqual([
       [Opcode.Add, 'lock', 8],
-      [Opcode.Set, 'data', 86_400],
+      [Opcode.Set, 'data', expect.any(Number)],
       [Opcode.Delete, 'lock', undefined],
     ]);
-    const blob = written.blobs().find((candidate) => candidate[1] === Opcode.Delete && candidate.includes(':l:'));
-    expect(blob?.readBigUInt64BE(16)).not.toBe(0n); // the CAS the add returned
+    const release = sent.find((request) => request.opcode === Opcode.Delete);
+    expect(release?.cas).not.toBe(0n); // the CAS the add returned
   });
 
   it('sends no lock with lock: false', async () => {
@@ -229,7 +251,9 @@ describe('waiting for another process to load', () => {
     const waiting = waiter.getOrSet('product', 'guitar', () => 'loaded by the waiter');
     // The waiter lost the lock and is polling it.
     await vi.waitFor(() =>
-      expect(written.requests().filter((request) => request.key.includes(':l:')).length).toBeGreaterThan(2),
+      expect(
+        written.requests().filter((request) => request.opcode === Opcode.Get && onDataKey(request)).length,
+      ).toBeGreaterThan(3),
     );
     // Slow replies keep a get in flight, so close() waits ~0.5 s: a waiter still polling would be seen.
     proxy.delayReplies(500);

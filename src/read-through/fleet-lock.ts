@@ -1,16 +1,13 @@
 import { CacheError } from '../errors.js';
 import { toExpiry } from '../expiry.js';
+import { decodeFailure, encodeFailure, isFailureMarker, type LoadFailure } from '../lock-items.js';
 import { Opcode, Status } from '../protocol.js';
 import { now, type ReplyCallback, type Transport } from '../transport.js';
 
 /** What an attempt to take a lock found. */
 export type LockTaken = 'won' | 'held' | 'unavailable';
 
-/** A failed load another caller reported at the lock key: its error's class name and message. */
-export interface LoadFailure {
-  readonly name: string;
-  readonly message: string;
-}
+export type { LoadFailure } from '../lock-items.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -20,17 +17,16 @@ const EMPTY = Buffer.alloc(0);
  * it loads again.
  */
 const FAILURE_MARKER_TTL = 2;
-/** A failure marker's value starts with this byte; a lock's value is empty. */
-const FAILURE_MARK = 0x46; // 'F'
-const MAX_MARKER_MESSAGE = 512;
 
 /**
- * The fleet-wide lock of one data key (DESIGN §8): taken with `add`, which exactly one client in the
- * fleet can win, and released only by its owner — a delete carrying the CAS its `add` returned, so
- * that a lock which expired and was taken by someone else is never deleted — or by its expiry.
+ * The fleet-wide lock of one data key (DESIGN §8): an empty item taken with `add` (or, on meta, by
+ * the read that missed: `mg … N`), which exactly one client in the fleet can win, and released only
+ * by its owner — a delete carrying the CAS it was taken with, so that a lock which expired and was
+ * taken by someone else is never deleted — or by its expiry.
  *
- * Its key is derived from the data key, so it belongs to one generation: a caller after a clear
- * never waits on a lock taken for the old generation.
+ * A missing value is locked at its data key itself (the stub: the value replaces it); a value that
+ * is there but not to be served (stale, invalidated by its tags) at a lock key derived from the data
+ * key. Either belongs to one generation: a caller after a clear never waits on a lock of the old one.
  */
 export class FleetLock {
   /** The CAS of the lock this instance holds; 0n when it holds none. */
@@ -46,6 +42,17 @@ export class FleetLock {
     readonly ttl: number,
     private readonly timeoutMs: number,
   ) {}
+
+  /** Holds the stub that this caller's read created at the data key (this lock's key), by its CAS. */
+  adopt(cas: bigint): this {
+    this.cas = cas;
+    return this;
+  }
+
+  /** Lets go of the lock without a request: a value was stored in its place (a stub). */
+  forget(): void {
+    this.cas = 0n;
+  }
 
   /** Tries to take the lock: `'unavailable'` when memcached did not answer with a yes or a no. */
   take(): Promise<LockTaken> {
@@ -69,7 +76,12 @@ export class FleetLock {
    * it lives at least `ttl` — a holder that stops renewing it has been gone that long.
    */
   private write(opcode: typeof Opcode.Add | typeof Opcode.Set, cas: bigint, callback: ReplyCallback): void {
-    this.transport.store(opcode, this.key, EMPTY, toExpiry(this.ttl + 1), now() + this.timeoutMs, callback, cas);
+    this.transport.store(opcode, this.key, EMPTY, this.expiry, now() + this.timeoutMs, callback, cas);
+  }
+
+  /** The expiry the lock is written with (see {@link write}); a stub is created with it too. */
+  get expiry(): number {
+    return toExpiry(this.ttl + 1);
   }
 
   /**
@@ -78,7 +90,7 @@ export class FleetLock {
    */
   check(callback: (held: boolean | undefined, failure?: LoadFailure) => void): void {
     this.transport.get(this.key, now() + this.timeoutMs, (error, status, value) => {
-      if (error === undefined && status === Status.Ok && value.length > 0 && value[0] === FAILURE_MARK) {
+      if (error === undefined && status === Status.Ok && isFailureMarker(value)) {
         callback(true, decodeFailure(value));
         return;
       }
@@ -101,11 +113,10 @@ export class FleetLock {
       done(false);
       return;
     }
-    const marker = Buffer.from(`F${JSON.stringify(describeFailure(failure))}`, 'utf8');
     this.transport.store(
       Opcode.Set,
       this.key,
-      marker,
+      encodeFailure(failure),
       toExpiry(FAILURE_MARKER_TTL),
       now() + this.timeoutMs,
       // Not stored: the lock was lost meanwhile (someone else's now), or memcached failed and a lock
@@ -169,34 +180,4 @@ export class FleetLock {
       cas,
     );
   }
-}
-
-/**
- * What a marker says of the loader's failure. Whatever the loader threw is described without
- * throwing (a null-prototype object has no `toString`, a `message` getter may throw): the lock is
- * already handed over to this marker, and the caller must still reject with what was thrown.
- */
-function describeFailure(failure: unknown): LoadFailure {
-  try {
-    const error = failure instanceof Error;
-    const name = error ? String(failure.name) : 'Error';
-    const message = error ? String(failure.message) : String(failure);
-    return { name: name.slice(0, MAX_MARKER_MESSAGE), message: message.slice(0, MAX_MARKER_MESSAGE) };
-  } catch {
-    return { name: 'Error', message: 'the loader failed with a value that cannot be described' };
-  }
-}
-
-/** The failure a marker names; a marker that does not parse still says that the load failed. */
-function decodeFailure(value: Buffer): LoadFailure {
-  try {
-    const parsed: unknown = JSON.parse(value.toString('utf8', 1));
-    if (typeof parsed === 'object' && parsed !== null) {
-      const { name, message } = parsed as { name?: unknown; message?: unknown };
-      if (typeof name === 'string' && typeof message === 'string') return { name, message };
-    }
-  } catch {
-    // Not JSON: a foreign or truncated marker.
-  }
-  return { name: 'Error', message: 'the loader failed in another process' };
 }

@@ -1,17 +1,31 @@
 import type { Context } from '../context.js';
-import { decodeFresh } from '../data-requests.js';
+import { decodeFresh, type LockingRead } from '../data-requests.js';
 import type { CacheError } from '../errors.js';
+import { decodeFailure, isFailureMarker, type LoadFailure } from '../lock-items.js';
 import { NO_TAGS } from '../tags/limits.js';
 import { now } from '../transport.js';
-import type { FleetLock, LoadFailure } from './fleet-lock.js';
+import type { FleetLock } from './fleet-lock.js';
 
 // The fleet load's reads of the data key, checked for freshness and tags, and its polls (fleet-load.ts).
 
 /** What a read of the data key found: a fresh value, or nothing to serve. */
 export type Found = { readonly found: true; readonly value: unknown } | { readonly found: false };
-type Polled = Found & { readonly lock?: boolean | undefined; readonly failure?: LoadFailure | undefined };
+
+/**
+ * What a waiter's poll found: the value; the holder's failure; the lock taken by the poll itself
+ * (`won`), free to take, or still held; or nothing to wait for (`load`: memcached failed, or a value
+ * is there that nobody is loading for).
+ */
+export type Polled =
+  | { readonly kind: 'found'; readonly value: unknown }
+  | { readonly kind: 'failed'; readonly failure: LoadFailure }
+  | { readonly kind: 'won' | 'free' | 'held' | 'load' };
 
 const NOT_FOUND: Found = { found: false };
+const WON: Polled = { kind: 'won' };
+const FREE: Polled = { kind: 'free' };
+const HELD: Polled = { kind: 'held' };
+const LOAD: Polled = { kind: 'load' };
 
 /**
  * Reads the data key: a value that is fresh counts; a stale, missing or failed read does not. A
@@ -33,9 +47,17 @@ function readChecked(
   declared: readonly string[],
   deadline: number,
   done: (error: CacheError | undefined, bytes: Buffer | undefined) => void,
+  locking?: LockingRead,
 ): void {
-  context.tags.read(dataKey, undefined, '', declared, NO_TAGS, deadline, (error, bytes, check) =>
-    done(error, check === undefined || check.state === 'fresh' ? bytes : undefined),
+  context.tags.read(
+    dataKey,
+    undefined,
+    '',
+    declared,
+    NO_TAGS,
+    deadline,
+    (error, bytes, check) => done(error, check === undefined || check.state === 'fresh' ? bytes : undefined),
+    locking,
   );
 }
 
@@ -45,11 +67,16 @@ function found(context: Context, bytes: Buffer | undefined): Found {
 }
 
 /**
- * Reads the lock and the data key, in that order and in one write: on one server, a lock seen free
- * was released after its value was stored, so the data read after it sees that value. (Across a
- * pool the order is not guaranteed; the holder's own check in {@link holdAndLoad} covers that.)
+ * Polls a lock key and its data key, in that order and in one write: on one server, a lock seen
+ * free was released after its value was stored, so the data read after it sees that value. (Across
+ * a pool the order is not guaranteed; the holder's own check in `holdAndLoad` covers that.)
  */
-export function poll(context: Context, dataKey: string, lock: FleetLock, declared: readonly string[]): Promise<Polled> {
+export function pollLockKey(
+  context: Context,
+  dataKey: string,
+  lock: FleetLock,
+  declared: readonly string[],
+): Promise<Polled> {
   return new Promise((resolve) => {
     let held: boolean | undefined;
     let failure: LoadFailure | undefined;
@@ -58,8 +85,9 @@ export function poll(context: Context, dataKey: string, lock: FleetLock, declare
     let dataFailed = false;
     const settle = (): void => {
       if (!lockAnswered || (data === undefined && !dataFailed)) return;
-      if (data?.found === true) resolve(data);
-      else resolve({ found: false, lock: dataFailed ? undefined : held, failure });
+      if (data?.found === true) resolve({ kind: 'found', value: data.value });
+      else if (failure !== undefined) resolve({ kind: 'failed', failure });
+      else resolve(dataFailed || held === undefined ? LOAD : held ? HELD : FREE);
     };
     lock.check((answer, failed) => {
       held = answer;
@@ -72,5 +100,44 @@ export function poll(context: Context, dataKey: string, lock: FleetLock, declare
       else dataFailed = true;
       settle();
     });
+  });
+}
+
+/**
+ * Polls a data key locked by its stub: one read, which on meta takes the stub if it is gone
+ * (`mg … N`, adopted by `lock`): the value, the stub (held), a failure marker in its place, or
+ * nothing (free: to be taken with an add).
+ */
+export function pollStub(context: Context, lock: FleetLock, declared: readonly string[]): Promise<Polled> {
+  return new Promise((resolve) => {
+    let won = false;
+    const locking: LockingRead = {
+      ttl: lock.expiry,
+      won: (cas) => {
+        lock.adopt(cas);
+        won = true;
+      },
+    };
+    const deadline = now() + context.settings.timeoutMs;
+    context.tags.read(
+      lock.key,
+      undefined,
+      '',
+      declared,
+      NO_TAGS,
+      deadline,
+      (error, bytes, check) => {
+        if (error !== undefined) return resolve(LOAD);
+        if (won) return resolve(WON);
+        if (bytes === undefined) return resolve(FREE);
+        if (bytes.length === 0) return resolve(HELD);
+        if (isFailureMarker(bytes)) return resolve({ kind: 'failed', failure: decodeFailure(bytes) });
+        const fresh = check === undefined || check.state === 'fresh';
+        const value = fresh ? decodeFresh(context.policy, 'getOrSet', bytes) : undefined;
+        // A value past fresh (or invalidated by its tags) replaced the stub: nobody loads for it.
+        resolve(value === undefined ? LOAD : { kind: 'found', value });
+      },
+      locking,
+    );
   });
 }

@@ -3,18 +3,30 @@ import type { GetOrSetOptions } from '../call-options.js';
 import type { Context } from '../context.js';
 import { decodeData } from '../data-requests.js';
 import { CacheError } from '../errors.js';
+import { toExpiry } from '../expiry.js';
 import { withOperation } from '../failure-policy.js';
 import { staleFor } from '../freshness.js';
+import { decodeFailure, isFailureMarker } from '../lock-items.js';
 import type { Namespace, NamespaceState } from '../namespaces.js';
 import { countRead } from '../observability/counting.js';
 import { observedLoader } from '../observability/loader.js';
 import { currentOperation, forceOutcome, recordError, setOutcome } from '../observability/trace.js';
 import type { Operations } from '../operations.js';
 import { itemTagsFrom } from '../tags/tagged-read.js';
-import { holdAndLoad, type Loaded, type LoadJob, loadThroughFleet, loadUnlocked, stillCurrent } from './fleet-load.js';
-import { FleetLock } from './fleet-lock.js';
+import { failedElsewhere, loadThroughFleet, refreshIfFree } from './fleet-load.js';
+import {
+  type AtDataKey,
+  HELD,
+  type Loaded,
+  type LoadJob,
+  loadUnlocked,
+  MISSING,
+  stillCurrent,
+  VALUE,
+} from './holding.js';
 import { type Loader, runLoader } from './loader.js';
 import { joinWaitMs } from './locking.js';
+import { releaseStub, StubsWon } from './stubs-won.js';
 import { readCurrent, type StaleRead } from './tagged-reads.js';
 
 /**
@@ -60,10 +72,18 @@ export class ReadThrough {
       // Before the read, so before the loader: what the item is computed from is no newer (T1).
       const capturedAt = Date.now();
       const trace = currentOperation();
+      // Over meta the read takes the key's fleet lock if it misses (`mg … N`): the stubs it won.
+      const stubs =
+        locking.enabled && this.context.transport.stubs
+          ? new StubsWon(this.context, toExpiry(locking.ttl + 1))
+          : undefined;
       return generations.call<StaleRead, Awaited<R>>(
         state,
-        (head, deadline, done) => readCurrent(this.context, state, head, keyHash, declared, deadline, done),
+        (head, deadline, done) =>
+          readCurrent(this.context, state, head, keyHash, declared, deadline, done, stubs?.readFor(head + keyHash)),
         (error, read, head, resolve, reject) => {
+          // Only a stub won in the generation loaded in is kept (redone reads, errors: released).
+          const wonCas = stubs?.keep(error === undefined ? head + keyHash : undefined);
           const settle = resolve as (value: unknown) => void;
           // Each caller says how its value came: its own load, another's (in this process or the fleet).
           const settleLoaded = ({ value, waited }: Loaded): void => {
@@ -85,19 +105,28 @@ export class ReadThrough {
           }
           const tags =
             declared === undefined ? undefined : itemTagsFrom(declared, read?.records ?? new Map(), capturedAt);
-          const job: LoadJob = { state, head, dataKey: head + keyHash, load, freshness, locking, tags, trace };
+          const at = atDataKey(read, wonCas);
+          const job: LoadJob = { state, head, dataKey: head + keyHash, load, freshness, locking, tags, trace, at };
           const bytes = read?.bytes;
+          // A load of the key just failed in another caller: a marker in place of its lock (DESIGN §6).
+          const marker = locking.enabled && read?.lockItem !== undefined && isFailureMarker(read.lockItem);
           if (read?.cleared === true) {
-            // Invalidated by a soft clear still inside its window: served, and refreshed once in the fleet.
+            // Invalidated by a soft clear still inside its window: served, and refreshed once in the
+            // fleet (unless that load just failed).
             const cached = decodeData(policy, 'getOrSet', bytes as Buffer);
             if (cached !== undefined) {
               stats.staleAfterClear += 1;
               stats.staleServed += 1;
               forceOutcome(trace, 'stale-after-clear');
               settle(cached);
-              this.refresh(job);
+              if (!marker) this.refresh(job);
               return;
             }
+          }
+          if (marker) {
+            // Fail at once rather than load in turn.
+            reject(failedElsewhere(this.context, job, decodeFailure(read.lockItem as Buffer)));
+            return;
           }
           const cached =
             bytes === undefined || read?.cleared === true ? undefined : decodeData(policy, 'getOrSet', bytes);
@@ -138,7 +167,11 @@ export class ReadThrough {
     const key =
       job.tags === undefined ? job.dataKey : `${job.dataKey}|${job.tags.tags.map((tag) => tag.version).join()}`;
     const running = this.flights.get(key);
-    if (running !== undefined) return this.join(running, job);
+    if (running !== undefined) {
+      // This caller's read took the stub that the running load waits for: its next poll takes it.
+      if (job.at.kind === 'won') releaseStub(this.context, job.dataKey, job.at.cas);
+      return this.join(running, job);
+    }
     return shared(this.flights, key, loadThroughFleet(this.context, job));
   }
 
@@ -171,24 +204,17 @@ export class ReadThrough {
 
   /**
    * Refreshes a stale value in the background: only if nothing in this process is loading the key
-   * already, and only by the caller in the fleet that takes its lock — the others keep serving the
-   * stale value meanwhile. Failures go to `onError`.
+   * already, and only by the caller in the fleet that holds or takes its lock — the others keep
+   * serving the stale value meanwhile. Failures go to `onError`.
    */
   private refresh(job: LoadJob): void {
-    const { transport, keys, settings, policy, lifecycle } = this.context;
-    if (lifecycle.closed || this.refreshing.has(job.dataKey) || this.flights.has(job.dataKey)) return;
+    const { policy, lifecycle } = this.context;
+    if (lifecycle.closed || this.refreshing.has(job.dataKey) || this.flights.has(job.dataKey)) {
+      if (job.at.kind === 'won') releaseStub(this.context, job.dataKey, job.at.cas);
+      return;
+    }
     this.refreshing.add(job.dataKey);
-    const lock = new FleetLock(transport, keys.lockKey(job.dataKey), job.locking.ttl, settings.timeoutMs);
-    // With `lock: false` each process refreshes on its own, once.
-    const refreshing = job.locking.enabled
-      ? lock.take().then((taken) => {
-          if (taken !== 'won') return undefined;
-          // Closed while the lock was being taken: start nothing, but don't leave the lock behind.
-          if (lifecycle.closed) return lock.release(() => {});
-          return holdAndLoad(this.context, job, lock);
-        })
-      : loadUnlocked(this.context, job);
-    refreshing
+    refreshIfFree(this.context, job)
       .catch((error: unknown) => policy.report(loaderFailed(error, 'in a background refresh (staleWhileRevalidate)')))
       .finally(() => this.refreshing.delete(job.dataKey));
   }
@@ -203,6 +229,13 @@ export class ReadThrough {
     loading.then(untrack, untrack);
     return loading;
   }
+}
+
+/** Where the key's fleet lock is, by what its read found (holding.ts). */
+function atDataKey(read: StaleRead | undefined, wonCas: bigint | undefined): AtDataKey {
+  if (wonCas !== undefined) return { kind: 'won', cas: wonCas };
+  if (read?.lockItem !== undefined) return HELD;
+  return read?.occupied === true ? VALUE : MISSING;
 }
 
 /** Keeps `loading` under `key` in `loads` until it settles, so that later callers can share it. */

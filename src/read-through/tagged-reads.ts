@@ -1,6 +1,8 @@
 import type { Context } from '../context.js';
+import type { LockingRead } from '../data-requests.js';
 import type { CacheError } from '../errors.js';
 import { staleFor } from '../freshness.js';
+import { isLockItem } from '../lock-items.js';
 import type { NamespaceState } from '../namespaces.js';
 import { NO_TAGS } from '../tags/limits.js';
 import { previousGeneration } from '../tags/soft-clear.js';
@@ -8,16 +10,22 @@ import type { TagRecord } from '../tags/tag-record.js';
 
 /** What `getOrSet` read: the bytes, whether a soft clear (of a tag or the namespace) invalidated them, and the tag records read. */
 export interface StaleRead {
+  /** A value's bytes (never a lock item), or `undefined`. */
   readonly bytes: Buffer | undefined;
   /** The bytes are from before a soft clear still inside its `staleFor`: servable only as stale (I4 amended). */
   readonly cleared: boolean;
   readonly records: ReadonlyMap<string, TagRecord>;
+  /** What the fleet lock left at the data key instead of a value: an empty item (a load under way) or a failure marker. */
+  readonly lockItem: Buffer | undefined;
+  /** The data key holds a value (servable or not): a load must not lock at the data key itself. */
+  readonly occupied: boolean;
 }
 
 /**
  * `getOrSet`'s read (DESIGN §12): the data key with its tags checked — declared tags in the same
  * write — and, when that misses or its tags hard-invalidated it, the same key in the generation
  * before a soft clear of the namespace, if one is still open (one more round trip, on misses only).
+ * With `locking`, the data read takes the key's fleet lock if it misses (meta).
  */
 export function readCurrent(
   context: Context,
@@ -27,6 +35,7 @@ export function readCurrent(
   declared: readonly string[] | undefined,
   deadline: number,
   done: (error: CacheError | undefined, read: StaleRead | undefined) => void,
+  locking?: LockingRead,
 ): void {
   context.tags.read(
     head + keyHash,
@@ -37,12 +46,17 @@ export function readCurrent(
     deadline,
     (error, bytes, check, records) => {
       if (error !== undefined) return done(error, undefined);
-      if (bytes !== undefined && check?.state !== 'expired')
-        return done(undefined, { bytes, cleared: check?.state === 'stale', records });
+      const lockItem = bytes !== undefined && isLockItem(bytes) ? bytes : undefined;
+      const value = lockItem === undefined ? bytes : undefined;
+      if (value !== undefined && check?.state !== 'expired') {
+        return done(undefined, { bytes: value, cleared: check?.state === 'stale', records, lockItem, occupied: true });
+      }
+      const occupied = value !== undefined;
       readPrevious(context, state, keyHash, deadline, (old) =>
-        done(undefined, { bytes: old, cleared: old !== undefined, records }),
+        done(undefined, { bytes: old, cleared: old !== undefined, records, lockItem, occupied }),
       );
     },
+    locking,
   );
 }
 

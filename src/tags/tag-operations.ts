@@ -4,6 +4,7 @@ import { freshUntilOf } from '../codec.js';
 import type { Context } from '../context.js';
 import { decodeData } from '../data-requests.js';
 import type { CacheError } from '../errors.js';
+import { isLockItem } from '../lock-items.js';
 import type { Namespace, NamespaceState } from '../namespaces.js';
 import { countRead } from '../observability/counting.js';
 import { currentOperation, recordKeyCount } from '../observability/trace.js';
@@ -51,8 +52,9 @@ export class TagOperations {
         (head, deadline, done) =>
           tags.read(head + keyHash, state.hash, keyHash, NO_TAGS, readTime, deadline, (error, bytes, check) => {
             if (error !== undefined) return done(error, undefined);
-            if (bytes !== undefined) return done(undefined, { bytes, check, clearedAt: Number.NaN });
-            // A miss: the value may still be in the generation before a soft clear.
+            if (bytes !== undefined && !isLockItem(bytes))
+              return done(undefined, { bytes, check, clearedAt: Number.NaN });
+            // A miss (or a load under way): the value may still be in the generation before a soft clear.
             const tokens = state.levels.map((level: Level) => level.token);
             if (tokens.some((token) => token === undefined)) return done(undefined, undefined);
             previousGeneration(transport, state, tokens as string[], deadline, (previous) => {

@@ -1,6 +1,7 @@
 import { itemTagsOf, knownSection } from '../codec.js';
-import { readData } from '../data-requests.js';
+import { type LockingRead, readData } from '../data-requests.js';
 import type { CacheError } from '../errors.js';
+import { isLockItem } from '../lock-items.js';
 import type { Transport } from '../transport.js';
 import type { ItemTag, ItemTags } from './item-tags.js';
 import { NO_TAGS } from './limits.js';
@@ -55,6 +56,7 @@ export class TaggedReads {
    * @param namespaceHash - with `keyHash`, where the item's tags are remembered; `undefined`: nowhere.
    * @param declared - tags the caller says the item has (getOrSet's `tags`): read with the data.
    * @param readTime - tags checked at read time by time (getEntry's `tags`), not carried by the item.
+   * @param locking - `getOrSet`'s read: takes the fleet lock on a miss where the protocol can.
    */
   read(
     dataKey: string,
@@ -64,6 +66,7 @@ export class TaggedReads {
     readTime: readonly string[],
     deadline: number,
     done: TaggedCallback,
+    locking?: LockingRead,
   ): void {
     // Remembered by namespace and key, not generation; nothing to look up while tags are unused.
     const remembered = namespaceHash === undefined ? undefined : this.remembered.get(namespaceHash, keyHash);
@@ -87,8 +90,9 @@ export class TaggedReads {
         done(recordsError, undefined, undefined, records);
         return;
       }
-      if (bytes === undefined) {
-        done(undefined, undefined, undefined, records);
+      // A miss, or the fleet lock's item: nothing to check (nor to forget of the key's tags).
+      if (bytes === undefined || isLockItem(bytes)) {
+        done(undefined, bytes, undefined, records);
         return;
       }
       const item = itemTagsOf(bytes, remembered?.section);
@@ -128,12 +132,18 @@ export class TaggedReads {
         knownKeys,
       );
     }
-    readData(this.transport, dataKey, deadline, (error, read) => {
-      dataError = error;
-      bytes = read;
-      dataDone = true;
-      settle();
-    });
+    readData(
+      this.transport,
+      dataKey,
+      deadline,
+      (error, read) => {
+        dataError = error;
+        bytes = read;
+        dataDone = true;
+        settle();
+      },
+      locking,
+    );
   }
 
   /**
@@ -211,7 +221,7 @@ export class TaggedReads {
       readData(this.transport, dataKey, deadline, (error, bytes) => {
         if (error !== undefined) {
           firstError ??= error;
-        } else if (bytes !== undefined) {
+        } else if (bytes !== undefined && !isLockItem(bytes)) {
           found.set(key, bytes);
           const remembered = this.remembered.get(namespaceHash, keyHash);
           const item = itemTagsOf(bytes, remembered?.section);

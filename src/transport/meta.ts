@@ -32,6 +32,9 @@ function header(request: Request): string {
   const { key, seq, cas } = request;
   switch (request.opcode) {
     case Opcode.Get:
+      // A get with an expiry takes the fleet lock on a miss: memcached creates an empty stub of that
+      // ttl and hands its win (W) to this one reader (Status.WonStub). Every flag here is in 1.6.0.
+      if (request.expiry > 0) return `mg ${key} v c N${request.expiry} O${seq}\r\n`;
       return request.withCas ? `mg ${key} v c O${seq}\r\n` : `mg ${key} v O${seq}\r\n`;
     case Opcode.Delete:
       return cas === 0n ? `md ${key} O${seq}\r\n` : `md ${key} C${cas} O${seq}\r\n`;
@@ -46,35 +49,43 @@ function header(request: Request): string {
   }
 }
 
+/** {@link readFlags}' answers: not an answer to the request, an answer, an answer with the win flag. */
+const NOT_ANSWER = 0;
+const ANSWER = 1;
+const WON = 2;
+
 /**
  * Reads the flags of a reply line (`buffer[from, stop)`, each preceded by a space): the opaque must
- * be the request's; the CAS is read when asked for. Returns false when the opaque is missing or wrong.
+ * be the request's; the CAS is read when asked for; `W` says a read with `N` won the stub it created.
  */
-function readFlags(buffer: Buffer, from: number, stop: number, request: Request, reply: Reply): boolean {
+function readFlags(buffer: Buffer, from: number, stop: number, request: Request, reply: Reply): number {
   let opaqueSeen = false;
+  let won = false;
   reply.cas = 0n;
   let at = from;
   while (at < stop) {
-    if (buffer[at] !== SPACE) return false;
+    if (buffer[at] !== SPACE) return NOT_ANSWER;
     const start = at + 1;
     let tokenEnd = buffer.indexOf(SPACE, start);
     if (tokenEnd < 0 || tokenEnd > stop) tokenEnd = stop;
     const flag = buffer[start];
     if (flag === 0x4f /* O */) {
-      if (decimalAt(buffer, start + 1, tokenEnd) !== request.seq) return false;
+      if (decimalAt(buffer, start + 1, tokenEnd) !== request.seq) return NOT_ANSWER;
       opaqueSeen = true;
     } else if (flag === 0x63 /* c */) {
       reply.cas = casAt(buffer, start + 1, tokenEnd);
-      if (reply.cas < 0n) return false;
+      if (reply.cas < 0n) return NOT_ANSWER;
+    } else if (flag === 0x57 /* W */ && tokenEnd === start + 1) {
+      won = true;
     }
     at = tokenEnd;
   }
-  return opaqueSeen;
+  return !opaqueSeen ? NOT_ANSWER : won ? WON : ANSWER;
 }
 
 /**
- * memcached's meta protocol (stable since 1.6.10; every flag used here is in 1.6.10): `mg … v`,
- * `ms … T F0` with `ME` for an add and `C` for a compare-and-set, `md` with `C` for the lock's
+ * memcached's meta protocol (stable since 1.6.10; every flag used here is in 1.6.10): `mg … v`
+ * (with `N` to take the fleet lock on a miss), `ms … T F0` with `ME` for an add and `C` for a compare-and-set, `md` with `C` for the lock's
  * compare-and-delete. Each request carries its sequence number as opaque (`O`), which its reply
  * must echo: a reply to another request, or out of step, is a protocol error.
  */
@@ -92,7 +103,10 @@ export const metaCodec: Codec = {
       let lengthEnd = buffer.indexOf(SPACE, offset + 3);
       if (lengthEnd < 0 || lengthEnd > stop) lengthEnd = stop;
       const length = decimalAt(buffer, offset + 3, lengthEnd);
-      if (length < 0 || length > MAX_VALUE_LENGTH || !readFlags(buffer, lengthEnd, stop, request, reply)) {
+      const flags =
+        length < 0 || length > MAX_VALUE_LENGTH ? NOT_ANSWER : readFlags(buffer, lengthEnd, stop, request, reply);
+      // Only a vivifying read can win, and only the stub it created, which is empty.
+      if (flags === NOT_ANSWER || (flags === WON && (request.expiry === 0 || length !== 0))) {
         return invalid(reply, `a value reply that does not answer the request: ${excerpt(buffer, offset, stop)}`);
       }
       const valueEnd = next + length;
@@ -101,7 +115,7 @@ export const metaCodec: Codec = {
         return INCOMPLETE;
       }
       if (buffer[valueEnd] !== 13 || buffer[valueEnd + 1] !== 10) return invalid(reply, 'a value without its end');
-      reply.status = Status.Ok;
+      reply.status = flags === WON ? Status.WonStub : Status.Ok;
       reply.valueStart = next;
       reply.valueEnd = valueEnd;
       return valueEnd + 2;
@@ -117,7 +131,7 @@ export const metaCodec: Codec = {
     else if (kind === EX && !isGet) status = Status.Exists;
     // A lost add: the item exists (binary says so with its Exists status; so does this transport).
     else if (kind === NS && !isGet) status = request.opcode === Opcode.Add ? Status.Exists : Status.NotStored;
-    if (status < 0 || !readFlags(buffer, offset + 2, stop, request, reply)) {
+    if (status < 0 || readFlags(buffer, offset + 2, stop, request, reply) !== ANSWER) {
       return invalid(reply, `a reply that does not answer the request: ${excerpt(buffer, offset, stop)}`);
     }
     return answered(reply, status, next, reply.cas);

@@ -63,6 +63,7 @@ export class Request {
     readonly opcode: Opcode,
     readonly key: string,
     readonly value: Uint8Array | undefined,
+    /** A store's expiry; for a meta get, the ttl of the stub it creates on a miss (0: none). */
     readonly expiry: number,
     readonly deadline: number,
     private readonly callback: ReplyCallback,

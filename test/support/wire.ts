@@ -9,6 +9,8 @@ export interface SentRequest {
   /** The expiry field of a set or add. */
   readonly expiry: number | undefined;
   readonly value: Buffer;
+  /** The CAS field (0n: none). */
+  readonly cas: bigint;
 }
 
 /** Splits written blobs into the requests they carry (the cache writes several per blob). */
@@ -26,6 +28,7 @@ export function parseRequests(blobs: readonly Buffer[]): SentRequest[] {
         key: blob.toString('latin1', keyStart, keyStart + keyLength),
         expiry: extrasLength >= 8 ? extras.readUInt32BE(4) : undefined,
         value: blob.subarray(keyStart + keyLength, offset + 24 + bodyLength),
+        cas: blob.readBigUInt64BE(offset + 16),
       });
       offset += 24 + bodyLength;
     }
@@ -80,3 +83,15 @@ export const OPCODE_NAMES: Readonly<Record<number, string>> = {
   [Opcode.Add]: 'add',
   [Opcode.Delete]: 'delete',
 };
+
+/** Whether a request is a data-key request (not a token, tag record or lock key). */
+export function onDataKey(request: SentRequest): boolean {
+  return !/:[tlg]:/.test(request.key);
+}
+
+/** The key of the first fleet lock a watched client took or tried to take: its `add`. */
+export function fleetLockOf(requests: readonly SentRequest[]): string | undefined {
+  return requests.find(
+    (request) => request.opcode === Opcode.Add && (onDataKey(request) || request.key.includes(':l:')),
+  )?.key;
+}
