@@ -7,8 +7,6 @@ import { now, type ReplyCallback, type Transport } from '../transport.js';
 /** What an attempt to take a lock found. */
 export type LockTaken = 'won' | 'held' | 'unavailable';
 
-export type { LoadFailure } from '../lock-items.js';
-
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -17,6 +15,11 @@ const EMPTY = Buffer.alloc(0);
  * it loads again.
  */
 const FAILURE_MARKER_TTL = 2;
+
+/** The expiry a lock of `ttl` seconds is written (or a stub created) with: see {@link FleetLock.write}. */
+export function lockExpiry(ttl: number): number {
+  return toExpiry(ttl + 1);
+}
 
 /**
  * The fleet-wide lock of one data key (DESIGN §8): an empty item taken with `add` (or, on meta, by
@@ -79,9 +82,9 @@ export class FleetLock {
     this.transport.store(opcode, this.key, EMPTY, this.expiry, now() + this.timeoutMs, callback, cas);
   }
 
-  /** The expiry the lock is written with (see {@link write}); a stub is created with it too. */
+  /** The expiry the lock is written with (see {@link write}). */
   get expiry(): number {
-    return toExpiry(this.ttl + 1);
+    return lockExpiry(this.ttl);
   }
 
   /**

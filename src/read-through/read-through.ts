@@ -3,7 +3,6 @@ import type { GetOrSetOptions } from '../call-options.js';
 import type { Context } from '../context.js';
 import { decodeData } from '../data-requests.js';
 import { CacheError } from '../errors.js';
-import { toExpiry } from '../expiry.js';
 import { withOperation } from '../failure-policy.js';
 import { staleFor } from '../freshness.js';
 import { decodeFailure, isFailureMarker } from '../lock-items.js';
@@ -14,6 +13,7 @@ import { currentOperation, forceOutcome, recordError, setOutcome } from '../obse
 import type { Operations } from '../operations.js';
 import { itemTagsFrom } from '../tags/tagged-read.js';
 import { failedElsewhere, loadThroughFleet, refreshIfFree } from './fleet-load.js';
+import { lockExpiry } from './fleet-lock.js';
 import {
   type AtDataKey,
   HELD,
@@ -75,7 +75,7 @@ export class ReadThrough {
       // Over meta the read takes the key's fleet lock if it misses (`mg … N`): the stubs it won.
       const stubs =
         locking.enabled && this.context.transport.stubs
-          ? new StubsWon(this.context, toExpiry(locking.ttl + 1))
+          ? new StubsWon(this.context, lockExpiry(locking.ttl))
           : undefined;
       return generations.call<StaleRead, Awaited<R>>(
         state,
