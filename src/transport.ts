@@ -142,8 +142,9 @@ export class Transport implements ConnectionOwner {
     const stored = value.length > this.compressAbove ? compressValue(value, this.compressAbove) : value;
     if ((opcode === Opcode.Add || cas !== 0n) && !this.connections.casOnWrite) {
       // The text protocol's add and cas say nothing of the item's new CAS: read it (the fleet lock's
-      // renewal and release need it). Nobody else can have changed the item in between: a lock is
-      // only written by its holder, and an add by nobody once it exists.
+      // renewal and release need it). A missing key's lock is at its data key, which a `set` may
+      // replace in between: the CAS is the item's only if the item is still what was stored, else
+      // the write counts as lost to another (Exists) — never adopt the CAS of someone else's value.
       this.send(
         opcode,
         key,
@@ -152,7 +153,12 @@ export class Transport implements ConnectionOwner {
         deadline,
         (error, status) => {
           if (error !== undefined || status !== Status.Ok) callback(error, status, EMPTY, 0n);
-          else this.getWithCas(key, deadline, (_, __, ___, added) => callback(undefined, Status.Ok, EMPTY, added));
+          else
+            this.getWithCas(key, deadline, (readError, readStatus, value, current) => {
+              if (readError !== undefined) return callback(readError, -1, EMPTY, 0n);
+              const ours = readStatus === Status.Ok && value.equals(stored);
+              callback(undefined, ours ? Status.Ok : Status.Exists, EMPTY, ours ? current : 0n);
+            });
         },
         false,
         cas,

@@ -22,11 +22,11 @@ const MAX_POLL_MS = 25;
 const jittered = (ms: number): number => ms * (0.8 + 0.4 * Math.random());
 
 /** The fleet lock of a job's key: its stub at the data key, or its lock key (holding.ts `AtDataKey`). */
-export function lockOf(context: Context, job: LoadJob): FleetLock {
+export function lockOf(context: Context, job: LoadJob, stub = job.at.kind !== 'value'): FleetLock {
   const { transport, keys, settings } = context;
-  const key = job.at.kind === 'value' ? keys.lockKey(job.dataKey) : job.dataKey;
-  const lock = new FleetLock(transport, key, job.locking.ttl, settings.timeoutMs);
-  return job.at.kind === 'won' ? lock.adopt(job.at.cas) : lock;
+  const key = stub ? job.dataKey : keys.lockKey(job.dataKey);
+  const lock = new FleetLock(transport, key, job.locking.ttl, settings.timeoutMs, stub);
+  return stub && job.at.kind === 'won' ? lock.adopt(job.at.cas) : lock;
 }
 
 /**
@@ -40,8 +40,8 @@ export function lockOf(context: Context, job: LoadJob): FleetLock {
 export async function loadThroughFleet(context: Context, job: LoadJob): Promise<Loaded> {
   if (!job.locking.enabled) return loadUnlocked(context, job);
   const { stats, lifecycle } = context;
-  const stub = job.at.kind !== 'value';
-  const lock = lockOf(context, job);
+  let stub = job.at.kind !== 'value';
+  let lock = lockOf(context, job);
   const declared = declaredTags(job);
   const giveUpAt = now() + job.locking.waitMs;
   let next: Polled['kind'] = job.at.kind === 'won' ? 'won' : job.at.kind === 'held' ? 'held' : 'free';
@@ -87,7 +87,14 @@ export async function loadThroughFleet(context: Context, job: LoadJob): Promise<
       return loadUnlocked(context, job);
     }
     if (seen.kind === 'load') return loadUnlocked(context, job, false);
-    next = seen.kind;
+    if (seen.kind === 'value') {
+      // A value the waiters cannot serve replaced the stub: the key is locked at its lock key now.
+      stub = false;
+      lock = lockOf(context, job, false);
+      next = 'free';
+    } else {
+      next = seen.kind;
+    }
   }
 }
 

@@ -1,11 +1,14 @@
 import { CacheError } from '../errors.js';
 import { toExpiry } from '../expiry.js';
-import { decodeFailure, encodeFailure, isFailureMarker, type LoadFailure } from '../lock-items.js';
+import { decodeFailure, encodeFailure, isFailureMarker, isLockItem, type LoadFailure } from '../lock-items.js';
 import { Opcode, Status } from '../protocol.js';
 import { now, type ReplyCallback, type Transport } from '../transport.js';
 
 /** What an attempt to take a lock found. */
 export type LockTaken = 'won' | 'held' | 'unavailable';
+
+/** What a renewal of a held lock found (see {@link FleetLock.renew}). */
+export type RenewOutcome = 'kept' | 'lost' | 'replaced' | 'unknown';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -34,9 +37,11 @@ export function lockExpiry(ttl: number): number {
 export class FleetLock {
   /** The CAS of the lock this instance holds; 0n when it holds none. */
   private cas = 0n;
+  /** Its holder stored the value in its place ({@link forget}): a renewal still in flight is moot. */
+  private replaced = false;
 
   /**
-   * @param key - the lock's memcached key.
+   * @param key - the lock's memcached key: the data key itself (`stub`) or its lock key.
    * @param ttl - how long the lock is held for at least, whole seconds (> 0).
    */
   constructor(
@@ -44,6 +49,7 @@ export class FleetLock {
     readonly key: string,
     readonly ttl: number,
     private readonly timeoutMs: number,
+    readonly stub: boolean,
   ) {}
 
   /** Holds the stub that this caller's read created at the data key (this lock's key), by its CAS. */
@@ -55,6 +61,7 @@ export class FleetLock {
   /** Lets go of the lock without a request: a value was stored in its place (a stub). */
   forget(): void {
     this.cas = 0n;
+    this.replaced = true;
   }
 
   /** Tries to take the lock: `'unavailable'` when memcached did not answer with a yes or a no. */
@@ -131,18 +138,22 @@ export class FleetLock {
 
   /**
    * Extends the lock this instance holds by another `ttl` (a set carrying its CAS, so only the
-   * owner's lock is extended). `kept` is `true` when it was, `false` when the lock is gone or another
-   * caller's, and `undefined` when memcached did not answer.
+   * owner's lock is extended): `kept`, `lost` (gone, or another caller's), `replaced` (a value is
+   * at the key now: its stub was replaced, by a `set` or by this holder's own value, and waiters
+   * read that) or `unknown` (memcached did not answer).
    */
-  renew(kept: (held: boolean | undefined) => void): void {
+  renew(done: (outcome: RenewOutcome) => void): void {
     const cas = this.cas;
     if (cas === 0n) {
-      kept(false);
+      done(this.replaced ? 'replaced' : 'lost');
       return;
     }
     this.write(Opcode.Set, cas, (error, status, _, newCas) => {
-      if (error !== undefined) {
-        kept(undefined);
+      if (this.replaced) {
+        // The holder's value replaced the stub meanwhile: nothing of this renewal is to be kept or undone.
+        done('replaced');
+      } else if (error !== undefined) {
+        done('unknown');
       } else if (status === Status.Ok) {
         if (this.cas === cas) {
           this.cas = newCas;
@@ -150,9 +161,15 @@ export class FleetLock {
           // Released while this renewal was in flight: that delete carried the old CAS and missed.
           this.deleteByCas(newCas, () => {});
         }
-        kept(true);
+        done('kept');
+      } else if (!this.stub || status !== Status.Exists) {
+        done('lost');
       } else {
-        kept(false);
+        // A stub whose CAS changed: a value written over it ends the wait as well as the load would.
+        this.transport.get(this.key, now() + this.timeoutMs, (readError, readStatus, value) => {
+          const valueThere = readError === undefined && readStatus === Status.Ok && !isLockItem(value);
+          done(valueThere ? 'replaced' : 'lost');
+        });
       }
     });
   }

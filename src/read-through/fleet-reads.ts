@@ -13,19 +13,21 @@ export type Found = { readonly found: true; readonly value: unknown } | { readon
 
 /**
  * What a waiter's poll found: the value; the holder's failure; the lock taken by the poll itself
- * (`won`), free to take, or still held; or nothing to wait for (`load`: memcached failed, or a value
- * is there that nobody is loading for).
+ * (`won`), free to take, or still held; a value in place of a stub that is not to be served (its
+ * tags were invalidated meanwhile: the key's lock is now its lock key); or nothing to wait for
+ * (`load`: memcached failed).
  */
 export type Polled =
   | { readonly kind: 'found'; readonly value: unknown }
   | { readonly kind: 'failed'; readonly failure: LoadFailure }
-  | { readonly kind: 'won' | 'free' | 'held' | 'load' };
+  | { readonly kind: 'won' | 'free' | 'held' | 'value' | 'load' };
 
 const NOT_FOUND: Found = { found: false };
 const WON: Polled = { kind: 'won' };
 const FREE: Polled = { kind: 'free' };
 const HELD: Polled = { kind: 'held' };
 const LOAD: Polled = { kind: 'load' };
+const VALUE: Polled = { kind: 'value' };
 
 /**
  * Reads the data key: a value that is fresh counts; a stale, missing or failed read does not. A
@@ -134,8 +136,8 @@ export function pollStub(context: Context, lock: FleetLock, declared: readonly s
         if (isFailureMarker(bytes)) return resolve({ kind: 'failed', failure: decodeFailure(bytes) });
         const fresh = check === undefined || check.state === 'fresh';
         const value = fresh ? decodeFresh(context.policy, 'getOrSet', bytes) : undefined;
-        // A value past fresh (or invalidated by its tags) replaced the stub: nobody loads for it.
-        resolve(value === undefined ? LOAD : { kind: 'found', value });
+        // A value past fresh (or invalidated by its tags) replaced the stub: it is locked elsewhere now.
+        resolve(value === undefined ? VALUE : { kind: 'found', value });
       },
       locking,
     );

@@ -11,7 +11,8 @@ import type { FleetLock } from './fleet-lock.js';
  * settle. The lock is then released.
  *
  * Losing the lock (taken over, deleted, evicted, not confirmed for a whole `lockTtl`) or giving it
- * up only changes who may load and write: this load goes on, its caller gets its value, and the
+ * up only changes who may load and write (a value written over a missing key's stub is no loss:
+ * the waiters take it): this load goes on, its caller gets its value, and the
  * loss goes to `onError` as `E_LOCK_EXPIRED`. Returns the function that stops renewing.
  */
 export function keepLock(context: Context, lock: FleetLock, waitMs: number): () => void {
@@ -39,9 +40,11 @@ export function keepLock(context: Context, lock: FleetLock, waitMs: number): () 
     }
     if (now() - confirmedAt >= lock.ttl * 1000) lost(`not renewed for ${lock.ttl} s`);
     else
-      lock.renew((held) => {
-        if (held === true) confirmedAt = now();
-        else if (held === false) lost('lost (expired, or taken over)');
+      lock.renew((outcome) => {
+        if (outcome === 'kept') confirmedAt = now();
+        else if (outcome === 'lost') lost('lost (expired, or taken over)');
+        // A value is at the key: the waiters read it, nobody loads in turn. Nothing more to keep.
+        else if (outcome === 'replaced') stop();
       });
   }, periodMs);
   timer.unref();

@@ -105,8 +105,7 @@ export const metaCodec: Codec = {
       const length = decimalAt(buffer, offset + 3, lengthEnd);
       const flags =
         length < 0 || length > MAX_VALUE_LENGTH ? NOT_ANSWER : readFlags(buffer, lengthEnd, stop, request, reply);
-      // Only a vivifying read can win, and only the stub it created, which is empty.
-      if (flags === NOT_ANSWER || (flags === WON && (request.expiry === 0 || length !== 0))) {
+      if (flags === NOT_ANSWER) {
         return invalid(reply, `a value reply that does not answer the request: ${excerpt(buffer, offset, stop)}`);
       }
       const valueEnd = next + length;
@@ -115,7 +114,9 @@ export const metaCodec: Codec = {
         return INCOMPLETE;
       }
       if (buffer[valueEnd] !== 13 || buffer[valueEnd + 1] !== 10) return invalid(reply, 'a value without its end');
-      reply.status = flags === WON ? Status.WonStub : Status.Ok;
+      // A win is ours only for the stub our `N` created, which is empty; a win on a value (a foreign
+      // client's `md … I` marked it stale) is not a lock this library takes: a plain hit.
+      reply.status = flags === WON && request.expiry > 0 && length === 0 ? Status.WonStub : Status.Ok;
       reply.valueStart = next;
       reply.valueEnd = valueEnd;
       return valueEnd + 2;
