@@ -18,6 +18,7 @@ import type { Transport } from './transport.js';
 export interface LockingRead {
   /** The stub's expiry, as sent. */
   readonly ttl: number;
+  /** Called (before the read's callback) when this read created the stub: its CAS. */
   won(cas: bigint): void;
 }
 

@@ -1,8 +1,9 @@
 /**
  * What the fleet lock leaves at a key (DESIGN §8): an empty item while a caller loads — the lock
- * itself, or at a data key memcached's stub for a miss — and, when that load failed, a short-lived
- * failure marker naming the error. Neither is ever a value: this library's values are never empty
- * and start with 0xF5 (codec.ts), a marker with 'F'.
+ * itself, or at a data key its stub for a miss — and, when that load failed, a short-lived failure
+ * marker naming the error: `F` and a JSON object with the error's `name` and `message`. Neither is
+ * ever a value: this library's values are never empty and start with 0xF5 (codec.ts). Other bytes
+ * starting with `F` are a foreign value (reported as such), not a marker.
  */
 
 /** A failed load reported at a key: its error's class name and message. */
@@ -11,18 +12,19 @@ export interface LoadFailure {
   readonly message: string;
 }
 
-/** A failure marker's first byte. */
+/** A failure marker's first two bytes: `F{`. */
 const FAILURE_MARK = 0x46; // 'F'
+const JSON_OBJECT = 0x7b; // '{'
 const MAX_MARKER_MESSAGE = 512;
 
 /** Whether `bytes` read at a key are the fleet lock's (an empty item or a failure marker), not a value. */
 export function isLockItem(bytes: Buffer): boolean {
-  return bytes.length === 0 || bytes[0] === FAILURE_MARK;
+  return bytes.length === 0 || isFailureMarker(bytes);
 }
 
 /** Whether `bytes` are a failure marker. */
 export function isFailureMarker(bytes: Buffer): boolean {
-  return bytes.length > 0 && bytes[0] === FAILURE_MARK;
+  return bytes[0] === FAILURE_MARK && bytes[1] === JSON_OBJECT && parseFailure(bytes) !== undefined;
 }
 
 /**
@@ -45,16 +47,21 @@ function describeFailure(failure: unknown): LoadFailure {
   }
 }
 
-/** The failure a marker names; a marker that does not parse still says that the load failed. */
+/** The failure a marker names. */
 export function decodeFailure(marker: Buffer): LoadFailure {
+  return parseFailure(marker) ?? { name: 'Error', message: 'the loader failed in another process' };
+}
+
+/** The failure that `bytes` name if they are a marker; `undefined` if they are not one. */
+function parseFailure(bytes: Buffer): LoadFailure | undefined {
   try {
-    const parsed: unknown = JSON.parse(marker.toString('utf8', 1));
+    const parsed: unknown = JSON.parse(bytes.toString('utf8', 1));
     if (typeof parsed === 'object' && parsed !== null) {
       const { name, message } = parsed as { name?: unknown; message?: unknown };
       if (typeof name === 'string' && typeof message === 'string') return { name, message };
     }
   } catch {
-    // Not JSON: a foreign or truncated marker.
+    // Not JSON: not a marker.
   }
-  return { name: 'Error', message: 'the loader failed in another process' };
+  return undefined;
 }

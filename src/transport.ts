@@ -8,6 +8,12 @@ import { EMPTY, type ReplyCallback, Request } from './transport/request.js';
 export { now } from './transport/clock.js';
 export type { ReplyCallback } from './transport/request.js';
 
+/**
+ * An expiry past 30 days is an absolute Unix time to memcached: this one, in January 1970, makes an
+ * item that is expired as soon as it is stored.
+ */
+const EXPIRED_ON_ARRIVAL = 2_592_001;
+
 /** The wire protocols the cache speaks. */
 export type ProtocolName = 'meta' | 'text' | 'binary';
 
@@ -114,15 +120,12 @@ export class Transport implements ConnectionOwner {
   }
 
   /**
-   * The text protocol has no delete by CAS: read the CAS, delete if it is `cas`. Between the two, the
-   * item could change hands only if it expired in that instant (a lock is renewed long before).
+   * The text protocol has no delete by CAS: a `cas` of an empty item that is stored already expired
+   * (an absolute expiry in 1970, which proxies pass on, where a negative one makes twemproxy drop the
+   * connection) deletes the item only if it still has `cas`, in one command.
    */
   private compareAndDelete(key: string, deadline: number, callback: ReplyCallback, cas: bigint): void {
-    this.getWithCas(key, deadline, (error, status, _, current) => {
-      if (error !== undefined || status !== Status.Ok) callback(error, status, EMPTY, 0n);
-      else if (current !== cas) callback(undefined, Status.Exists, EMPTY, 0n);
-      else this.send(Opcode.Delete, key, undefined, 0, deadline, callback, false);
-    });
+    this.send(Opcode.Set, key, EMPTY, EXPIRED_ON_ARRIVAL, deadline, callback, false, cas);
   }
 
   /**

@@ -1,7 +1,8 @@
 import { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type CacheError, NamespacedCache, type NamespacedCacheOptions } from '../src/index.js';
+import { CacheError, NamespacedCache, type NamespacedCacheOptions } from '../src/index.js';
+import { TagRecords } from '../src/tags/tag-records.js';
 import { memcachedServers, randomPrefix } from './support/cache.js';
 import { heldLoad } from './support/contention.js';
 import { FaultProxy } from './support/proxy.js';
@@ -173,5 +174,62 @@ describe("a foreign meta client's win on a value (md … I)", () => {
     // The next mg takes memcached's win flag (W) on the stale-marked value.
     expect(await cache.get('product', 'guitar')).toBe('v');
     expect(errors).toEqual([]);
+  });
+});
+
+describe('the text release of a stub', () => {
+  it('is one compare-and-delete: a value set over the stub while it is in flight stays', async () => {
+    const proxy = await slowPath();
+    const prefix = randomPrefix();
+    const text = cacheOn('text', { servers: proxy.servers, prefix });
+    const meta = cacheOn('meta', { prefix });
+    await text.get('product', 'warm');
+    let loaded = false;
+    const releaseSent = new Promise<void>((resolve) => {
+      const write = Socket.prototype.write;
+      vi.spyOn(Socket.prototype, 'write').mockImplementation(function (this: Socket, ...args: unknown[]) {
+        // gets + delete before; now `cas <key> 0 2592001 0 <cas>` (stored already expired).
+        if (loaded && /^(gets|cas) /m.test(Buffer.from(args[0] as Uint8Array).toString('latin1'))) resolve();
+        return (write as (...rest: unknown[]) => boolean).apply(this, args);
+      });
+    });
+    const loading = text.getOrSet('product', 'guitar', async () => {
+      proxy.delayReplies(150);
+      loaded = true;
+      return undefined; // nothing to cache: the holder releases its stub
+    });
+    await releaseSent; // in memcached; its reply is not back yet
+    expect(await meta.set('product', 'guitar', 'set by the user')).toBe(true);
+    expect(await loading).toBeUndefined();
+    await text.close();
+    expect(await meta.get('product', 'guitar')).toBe('set by the user');
+  });
+});
+
+describe('a poll that takes the stub while its tag records cannot be read', () => {
+  it('loads under that stub, so the next caller does not wait for a stub nobody holds', async () => {
+    const prefix = randomPrefix();
+    const options = { tags: ['t'], lockTtl: 2 };
+    const [holder, waiter, third] = [
+      cacheOn('meta', { prefix }),
+      cacheOn('meta', { prefix }),
+      cacheOn('meta', { prefix }),
+    ];
+    const held = await heldLoad(holder, 'k', options);
+    const waiting = waiter.getOrSet('product', 'k', async () => undefined, options);
+    await vi.waitFor(() => expect(waiter.stats().lockWaits).toBe(1));
+    // The tag records' server fails from now on (in a pool, another server than the data key's).
+    const read = TagRecords.prototype.read;
+    vi.spyOn(TagRecords.prototype, 'read').mockImplementation(function (this: TagRecords, tags, deadline, done, keys) {
+      if (tags.length === 0) return read.call(this, tags, deadline, done, keys);
+      setImmediate(() => done(new CacheError('E_CONNECTION', 'records server down'), new Map()));
+    });
+    held.release(undefined as unknown as string); // nothing to cache: the holder releases its stub
+    await held.holding;
+    expect(await waiting).toBeUndefined();
+    vi.restoreAllMocks();
+    await waiter.close(); // its release, if any, has landed
+    expect(await third.getOrSet('product', 'k', () => 'third', options)).toBe('third');
+    expect(third.stats().lockWaits).toBe(0);
   });
 });

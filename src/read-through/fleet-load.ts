@@ -86,7 +86,7 @@ export async function loadThroughFleet(context: Context, job: LoadJob): Promise<
       // Its generation was cleared while we waited: that value may predate the clear (I4).
       return loadUnlocked(context, job);
     }
-    if (seen.kind === 'load') return loadUnlocked(context, job, false);
+    if (seen.kind === 'unavailable') return loadUnlocked(context, job, false);
     if (seen.kind === 'value') {
       // A value the waiters cannot serve replaced the stub: the key is locked at its lock key now.
       stub = false;

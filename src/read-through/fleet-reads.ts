@@ -14,20 +14,20 @@ export type Found = { readonly found: true; readonly value: unknown } | { readon
 /**
  * What a waiter's poll found: the value; the holder's failure; the lock taken by the poll itself
  * (`won`), free to take, or still held; a value in place of a stub that is not to be served (its
- * tags were invalidated meanwhile: the key's lock is now its lock key); or nothing to wait for
- * (`load`: memcached failed).
+ * tags were invalidated meanwhile: the key's lock is now its lock key); or memcached did not answer
+ * (`unavailable`: load without waiting).
  */
 export type Polled =
   | { readonly kind: 'found'; readonly value: unknown }
   | { readonly kind: 'failed'; readonly failure: LoadFailure }
-  | { readonly kind: 'won' | 'free' | 'held' | 'value' | 'load' };
+  | { readonly kind: 'won' | 'free' | 'held' | 'value' | 'unavailable' };
 
 const NOT_FOUND: Found = { found: false };
-const WON: Polled = { kind: 'won' };
-const FREE: Polled = { kind: 'free' };
-const HELD: Polled = { kind: 'held' };
-const LOAD: Polled = { kind: 'load' };
-const VALUE: Polled = { kind: 'value' };
+const POLL_WON: Polled = { kind: 'won' };
+const POLL_FREE: Polled = { kind: 'free' };
+const POLL_HELD: Polled = { kind: 'held' };
+const POLL_UNAVAILABLE: Polled = { kind: 'unavailable' };
+const POLL_VALUE: Polled = { kind: 'value' };
 
 /**
  * Reads the data key: a value that is fresh counts; a stale, missing or failed read does not. A
@@ -89,7 +89,7 @@ export function pollLockKey(
       if (!lockAnswered || (data === undefined && !dataFailed)) return;
       if (data?.found === true) resolve({ kind: 'found', value: data.value });
       else if (failure !== undefined) resolve({ kind: 'failed', failure });
-      else resolve(dataFailed || held === undefined ? LOAD : held ? HELD : FREE);
+      else resolve(dataFailed || held === undefined ? POLL_UNAVAILABLE : held ? POLL_HELD : POLL_FREE);
     };
     lock.check((answer, failed) => {
       held = answer;
@@ -129,15 +129,15 @@ export function pollStub(context: Context, lock: FleetLock, declared: readonly s
       NO_TAGS,
       deadline,
       (error, bytes, check) => {
-        if (error !== undefined) return resolve(LOAD);
-        if (won) return resolve(WON);
-        if (bytes === undefined) return resolve(FREE);
-        if (bytes.length === 0) return resolve(HELD);
+        if (won) return resolve(POLL_WON);
+        if (error !== undefined) return resolve(POLL_UNAVAILABLE);
+        if (bytes === undefined) return resolve(POLL_FREE);
+        if (bytes.length === 0) return resolve(POLL_HELD);
         if (isFailureMarker(bytes)) return resolve({ kind: 'failed', failure: decodeFailure(bytes) });
         const fresh = check === undefined || check.state === 'fresh';
         const value = fresh ? decodeFresh(context.policy, 'getOrSet', bytes) : undefined;
         // A value past fresh (or invalidated by its tags) replaced the stub: it is locked elsewhere now.
-        resolve(value === undefined ? VALUE : { kind: 'found', value });
+        resolve(value === undefined ? POLL_VALUE : { kind: 'found', value });
       },
       locking,
     );

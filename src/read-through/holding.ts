@@ -21,19 +21,19 @@ import type { Locking } from './locking.js';
 /**
  * What `getOrSet`'s read found at the data key, which says where the key's fleet lock is (DESIGN §8):
  * a missing value is locked by an empty item at the data key itself (its *stub*, which the value
- * replaces), a value that is there but not to be served at a separate lock key.
+ * replaces), a value that is there but not to be served at a separate lock key. `missing`: nothing
+ * there; `won`: the read created the stub and holds it (meta `mg … N`), with its CAS; `held`:
+ * another caller's stub, a load is under way; `value`: a value (stale, or invalidated by its tags).
  */
 export type AtDataKey =
-  | { readonly kind: 'missing' }
-  /** The read created the stub and holds it (meta `mg … N`): its CAS. */
-  | { readonly kind: 'won'; readonly cas: bigint }
-  /** Another caller's stub: a load is under way. */
-  | { readonly kind: 'held' }
-  /** A value (stale, or invalidated by its tags): the lock is at the lock key. */
-  | { readonly kind: 'value' };
+  | { readonly kind: 'missing' | 'held' | 'value' }
+  | { readonly kind: 'won'; readonly cas: bigint };
 
+/** The read found nothing at the data key. */
 export const MISSING: AtDataKey = { kind: 'missing' };
+/** The read found another caller's stub. */
 export const HELD: AtDataKey = { kind: 'held' };
+/** The read found a value it will not serve. */
 export const VALUE: AtDataKey = { kind: 'value' };
 
 /** One key to load through the fleet: where, with what, and under which options. */

@@ -162,10 +162,7 @@ export class ReadThrough {
 
   /** The load of a missing key, shared by this process's callers (the first caller's options apply). */
   private flight(job: LoadJob): Promise<Loaded> {
-    // Tagged: only callers that read the same tag versions share a load — one that started after
-    // an invalidation must not receive a value computed before it (T1).
-    const key =
-      job.tags === undefined ? job.dataKey : `${job.dataKey}|${job.tags.tags.map((tag) => tag.version).join()}`;
+    const key = flightKey(job);
     const running = this.flights.get(key);
     if (running !== undefined) {
       // This caller's read took the stub that the running load waits for: its next poll takes it.
@@ -209,7 +206,7 @@ export class ReadThrough {
    */
   private refresh(job: LoadJob): void {
     const { policy, lifecycle } = this.context;
-    if (lifecycle.closed || this.refreshing.has(job.dataKey) || this.flights.has(job.dataKey)) {
+    if (lifecycle.closed || this.refreshing.has(job.dataKey) || this.flights.has(flightKey(job))) {
       if (job.at.kind === 'won') releaseStub(this.context, job.dataKey, job.at.cas);
       return;
     }
@@ -229,6 +226,14 @@ export class ReadThrough {
     loading.then(untrack, untrack);
     return loading;
   }
+}
+
+/**
+ * What a load is shared by in this process. Tagged: only callers that read the same tag versions
+ * share a load — one that started after an invalidation must not receive a value computed before it (T1).
+ */
+function flightKey(job: LoadJob): string {
+  return job.tags === undefined ? job.dataKey : `${job.dataKey}|${job.tags.tags.map((tag) => tag.version).join()}`;
 }
 
 /** Where the key's fleet lock is, by what its read found (holding.ts). */

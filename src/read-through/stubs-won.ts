@@ -11,6 +11,8 @@ import { now } from '../transport.js';
  */
 export class StubsWon {
   private readonly won: { readonly dataKey: string; readonly cas: bigint }[] = [];
+  /** {@link keep} has run: a win reported after it (a read answered after the call settled) is released at once. */
+  private kept = false;
 
   constructor(
     private readonly context: Context,
@@ -20,11 +22,18 @@ export class StubsWon {
 
   /** The read of `dataKey` that takes its stub on a miss. */
   readFor(dataKey: string): LockingRead {
-    return { ttl: this.ttl, won: (cas) => this.won.push({ dataKey, cas }) };
+    return {
+      ttl: this.ttl,
+      won: (cas) => {
+        if (this.kept) releaseStub(this.context, dataKey, cas);
+        else this.won.push({ dataKey, cas });
+      },
+    };
   }
 
   /** The CAS of the stub won at `dataKey`, if any (`undefined` for none); every other stub is released. */
   keep(dataKey: string | undefined): bigint | undefined {
+    this.kept = true;
     let kept: bigint | undefined;
     for (const stub of this.won) {
       if (stub.dataKey === dataKey && kept === undefined) kept = stub.cas;

@@ -33,7 +33,7 @@ function header(request: Request): string {
   switch (request.opcode) {
     case Opcode.Get:
       // A get with an expiry takes the fleet lock on a miss: memcached creates an empty stub of that
-      // ttl and hands its win (W) to this one reader (Status.WonStub). Every flag here is in 1.6.0.
+      // ttl and hands its win (W) to this one reader (Status.WonStub). N and W are in 1.6.0.
       if (request.expiry > 0) return `mg ${key} v c N${request.expiry} O${seq}\r\n`;
       return request.withCas ? `mg ${key} v c O${seq}\r\n` : `mg ${key} v O${seq}\r\n`;
     case Opcode.Delete:
@@ -85,8 +85,8 @@ function readFlags(buffer: Buffer, from: number, stop: number, request: Request,
 
 /**
  * memcached's meta protocol (stable since 1.6.10; every flag used here is in 1.6.10): `mg … v`
- * (with `N` to take the fleet lock on a miss), `ms … T F0` with `ME` for an add and `C` for a compare-and-set, `md` with `C` for the lock's
- * compare-and-delete. Each request carries its sequence number as opaque (`O`), which its reply
+ * (with `N` to take the fleet lock on a miss), `ms … T F0` with `ME` for an add and `C` for a
+ * compare-and-set, `md` with `C` for the lock's compare-and-delete. Each request carries its sequence number as opaque (`O`), which its reply
  * must echo: a reply to another request, or out of step, is a protocol error.
  */
 export const metaCodec: Codec = {
