@@ -1,7 +1,6 @@
 import { Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { NamespacedCache, type NamespacedCacheOptions } from '../src/index.js';
-import { memcachedServers, randomPrefix, rawClient } from './support/cache.js';
+import { cacheSpeaking, memcachedServers, randomPrefix, rawClient } from './support/cache.js';
 import { heldLoad } from './support/contention.js';
 
 // A missing key's fleet lock is an empty item at its data key (its stub), taken by the meta read
@@ -10,19 +9,9 @@ import { heldLoad } from './support/contention.js';
 type Protocol = 'meta' | 'text' | 'binary';
 const PROTOCOLS: readonly Protocol[] = ['meta', 'text', 'binary'];
 
-const opened: NamespacedCache[] = [];
-afterEach(async () => {
+afterEach(() => {
   vi.restoreAllMocks();
-  await Promise.all(opened.splice(0).map((cache) => cache.close()));
 });
-
-/** A cache speaking `protocol` to the plain memcached server (which speaks all three). */
-function cacheOn(protocol: Protocol, options: NamespacedCacheOptions = {}): NamespacedCache {
-  const connection = { servers: memcachedServers, protocol, prefix: randomPrefix() };
-  const cache = new NamespacedCache({ ...connection, ...options } as NamespacedCacheOptions);
-  opened.push(cache);
-  return cache;
-}
 
 /**
  * What the process writes to memcached, and in how many turns of the event loop (round trips). Only
@@ -59,7 +48,7 @@ describe("a cold miss's winner", () => {
   ] as const)(
     'on %s loads after the read that missed and writes the value: %i round trips',
     async (protocol, expected) => {
-      const cache = cacheOn(protocol);
+      const cache = cacheSpeaking(protocol);
       await cache.get('product', 'warm'); // the namespace's token is known: its read goes with the data read
       const sockets = watchSockets();
       const loader = vi.fn(() => 'loaded');
@@ -81,8 +70,8 @@ describe('one load in a fleet of caches speaking different protocols (I5, rollin
   );
   it.each(pairs)('a %s holder, a %s waiter', async (holderProtocol, waiterProtocol) => {
     const prefix = randomPrefix();
-    const holder = cacheOn(holderProtocol, { prefix });
-    const waiter = cacheOn(waiterProtocol, { prefix, lockWait: 30 });
+    const holder = cacheSpeaking(holderProtocol, { prefix });
+    const waiter = cacheSpeaking(waiterProtocol, { prefix, lockWait: 30 });
     const held = await heldLoad(holder, 'guitar');
     const loader = vi.fn(() => 'loaded by the waiter');
     const waiting = waiter.getOrSet('product', 'guitar', loader);
@@ -96,8 +85,8 @@ describe('one load in a fleet of caches speaking different protocols (I5, rollin
 describe('a stub taken under a generation cleared meanwhile', () => {
   it('is released at once, so that callers still on that generation do not wait for it', async () => {
     const prefix = randomPrefix();
-    const cache = cacheOn('meta', { prefix });
-    const other = cacheOn('meta', { prefix });
+    const cache = cacheSpeaking('meta', { prefix });
+    const other = cacheSpeaking('meta', { prefix });
     await cache.get('product', 'warm'); // remembers the generation: the next read goes out before its token read
     await other.deleteNamespace('product');
     const sockets = watchSockets();

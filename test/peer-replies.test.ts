@@ -1,35 +1,17 @@
-import { once } from 'node:events';
-import { createServer, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NamespacedCache } from '../src/index.js';
 import { randomPrefix } from './support/cache.js';
-
-const peers: ReturnType<typeof createServer>[] = [];
-afterEach(() => {
-  for (const peer of peers.splice(0)) peer.close();
-});
+import { linePeer, scriptedServer } from './support/peer.js';
 
 /**
  * A scripted peer that answers the probe as memcached 1.6.18 and every later request line with
  * what `answer` returns for it (a store's value line is answered as a line too: these tests only read).
  */
-async function scriptedPeer(answer: (line: string) => Buffer | string): Promise<string> {
-  const peer = createServer((socket: Socket) => {
-    let pending = '';
-    socket.on('error', () => {});
-    socket.on('data', (chunk: Buffer) => {
-      pending += chunk.toString('latin1');
-      for (let end = pending.indexOf('\r\n'); end >= 0; end = pending.indexOf('\r\n')) {
-        const line = pending.slice(0, end);
-        pending = pending.slice(end + 2);
-        socket.write(line.startsWith('version') ? 'VERSION 1.6.18\r\n' : answer(line));
-      }
-    });
+function scriptedPeer(answer: (line: string) => Buffer | string): Promise<string> {
+  return linePeer((line, socket) => {
+    socket.write(line.startsWith('version') ? 'VERSION 1.6.18\r\n' : answer(line));
+    return 0;
   });
-  peers.push(peer);
-  peer.listen(0, '127.0.0.1');
-  await once(peer, 'listening');
-  return `127.0.0.1:${(peer.address() as { port: number }).port}`;
 }
 
 const opaque = (line: string) => /O(\d+)/.exec(line)?.[1] ?? '';
@@ -69,10 +51,9 @@ describe('replies that cannot be answers fail at once, not at the deadline', () 
  * A scripted binary-only peer: it closes the connection on the text probe (as `memcached -B binary`
  * does), then answers every binary request with what `answer` makes of its header.
  */
-async function binaryPeer(answer: (request: Buffer) => Buffer): Promise<string> {
-  const peer = createServer((socket: Socket) => {
+function binaryPeer(answer: (request: Buffer) => Buffer): Promise<string> {
+  return scriptedServer((socket) => {
     let pending = Buffer.alloc(0);
-    socket.on('error', () => {});
     socket.on('data', (chunk: Buffer) => {
       pending = Buffer.concat([pending, chunk]);
       if (pending[0] !== 0x80) {
@@ -86,10 +67,6 @@ async function binaryPeer(answer: (request: Buffer) => Buffer): Promise<string> 
       }
     });
   });
-  peers.push(peer);
-  peer.listen(0, '127.0.0.1');
-  await once(peer, 'listening');
-  return `127.0.0.1:${(peer.address() as { port: number }).port}`;
 }
 
 describe('binary replies that cannot be answers', () => {

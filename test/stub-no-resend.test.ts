@@ -1,54 +1,34 @@
-import { once } from 'node:events';
-import { createServer, type Socket } from 'node:net';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { NamespacedCache } from '../src/index.js';
 import { errorLog, randomPrefix } from './support/cache.js';
-
-const peers: ReturnType<typeof createServer>[] = [];
-afterEach(() => {
-  for (const peer of peers.splice(0)) peer.close();
-});
+import { linePeer } from './support/peer.js';
 
 /**
  * A scripted meta peer: memcached 1.6.18 to the probe, a token for every token read, and for data
  * reads the given answer — `undefined`: the connection drops unanswered, as after memcached created
  * a stub for an `mg … N` and the reply was lost. Counts the data reads.
  */
-async function stubbingPeer(answer: (line: string, count: number) => string | undefined): Promise<{
-  servers: string;
-  dataReads(): number;
-}> {
+async function stubbingPeer(
+  answer: (line: string, count: number) => string | undefined,
+): Promise<{ servers: string; dataReads(): number }> {
   let dataReads = 0;
-  const peer = createServer((socket: Socket) => {
-    let pending = '';
-    socket.on('error', () => {});
-    socket.on('data', (chunk: Buffer) => {
-      pending += chunk.toString('latin1');
-      for (let end = pending.indexOf('\r\n'); end >= 0; end = pending.indexOf('\r\n')) {
-        const line = pending.slice(0, end);
-        pending = pending.slice(end + 2);
-        const opaque = /O(\d+)/.exec(line)?.[1] ?? '';
-        if (line.startsWith('version')) socket.write('VERSION 1.6.18\r\n');
-        else if (line.startsWith('mg ') && line.includes(':t:'))
-          socket.write(`VA 16 O${opaque}\r\n0123456789abcdef\r\n`);
-        else if (line.startsWith('mg ')) {
-          dataReads += 1;
-          const reply = answer(line, dataReads);
-          if (reply === undefined) socket.destroy();
-          else socket.write(reply);
-        } else if (line.startsWith('ms ')) {
-          // Its value line follows; answer the store once, and skip the value.
-          const length = Number(line.split(' ')[2]);
-          pending = pending.slice(length + 2);
-          socket.write(`HD O${opaque}\r\n`);
-        } else socket.write(`HD O${opaque}\r\n`);
-      }
-    });
+  const servers = await linePeer((line, socket) => {
+    const opaque = /O(\d+)/.exec(line)?.[1] ?? '';
+    if (line.startsWith('version')) socket.write('VERSION 1.6.18\r\n');
+    else if (line.startsWith('mg ') && line.includes(':t:')) socket.write(`VA 16 O${opaque}\r\n0123456789abcdef\r\n`);
+    else if (line.startsWith('mg ')) {
+      dataReads += 1;
+      const reply = answer(line, dataReads);
+      if (reply === undefined) socket.destroy();
+      else socket.write(reply);
+    } else {
+      socket.write(`HD O${opaque}\r\n`);
+      // A store's value line follows its command: skip it.
+      if (line.startsWith('ms ')) return Number(line.split(' ')[2]) + 2;
+    }
+    return 0;
   });
-  peers.push(peer);
-  peer.listen(0, '127.0.0.1');
-  await once(peer, 'listening');
-  return { servers: `127.0.0.1:${(peer.address() as { port: number }).port}`, dataReads: () => dataReads };
+  return { servers, dataReads: () => dataReads };
 }
 
 describe('a getOrSet read that may have created a stub (mg … N)', () => {

@@ -1,9 +1,9 @@
 import { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CacheError, NamespacedCache, type NamespacedCacheOptions } from '../src/index.js';
+import { CacheError } from '../src/index.js';
 import { TagRecords } from '../src/tags/tag-records.js';
-import { memcachedServers, randomPrefix } from './support/cache.js';
+import { cacheSpeaking, memcachedServers, randomPrefix } from './support/cache.js';
 import { heldLoad } from './support/contention.js';
 import { FaultProxy } from './support/proxy.js';
 
@@ -14,20 +14,11 @@ import { FaultProxy } from './support/proxy.js';
 type Protocol = 'meta' | 'text' | 'binary';
 const PROTOCOLS: readonly Protocol[] = ['meta', 'text', 'binary'];
 
-const opened: NamespacedCache[] = [];
 const proxies: FaultProxy[] = [];
 afterEach(async () => {
   vi.restoreAllMocks();
-  await Promise.all(opened.splice(0).map((cache) => cache.close()));
   await Promise.all(proxies.splice(0).map((proxy) => proxy.stop()));
 });
-
-function cacheOn(protocol: Protocol, options: NamespacedCacheOptions = {}): NamespacedCache {
-  const connection = { servers: memcachedServers, protocol, prefix: randomPrefix() };
-  const cache = new NamespacedCache({ ...connection, ...options } as NamespacedCacheOptions);
-  opened.push(cache);
-  return cache;
-}
 
 /** A proxy to the shared memcached whose replies can be delayed. */
 async function slowPath(): Promise<FaultProxy> {
@@ -59,8 +50,8 @@ describe('a value set between a text add and the gets that reads its CAS', () =>
     async (name) => {
       const proxy = await slowPath();
       const prefix = randomPrefix();
-      const text = cacheOn('text', { servers: proxy.servers, prefix });
-      const meta = cacheOn('meta', { prefix });
+      const text = cacheSpeaking('text', { servers: proxy.servers, prefix });
+      const meta = cacheSpeaking('meta', { prefix });
       await text.get('product', 'warm');
       proxy.delayReplies(150);
       const added = stubAddWritten();
@@ -81,8 +72,8 @@ describe('a text renewal (cas, then gets) beside the value that replaces the stu
   it('never deletes that value', async () => {
     const proxy = await slowPath();
     const prefix = randomPrefix();
-    const text = cacheOn('text', { servers: proxy.servers, prefix, lockTtl: 1 });
-    const reader = cacheOn('meta', { prefix });
+    const text = cacheSpeaking('text', { servers: proxy.servers, prefix, lockTtl: 1 });
+    const reader = cacheSpeaking('meta', { prefix });
     await text.get('product', 'warm');
     proxy.delayReplies(50);
     const keys = Array.from({ length: 20 }, (_, index) => `k${index}`);
@@ -103,7 +94,7 @@ describe('a text renewal (cas, then gets) beside the value that replaces the stu
 describe('the renewal of a stub', () => {
   it.each(PROTOCOLS)('on %s: no E_LOCK_EXPIRED for loads whose values land beside their renewals', async (protocol) => {
     const errors: CacheError[] = [];
-    const cache = cacheOn(protocol, { lockTtl: 1, onError: (error) => errors.push(error) });
+    const cache = cacheSpeaking(protocol, { lockTtl: 1, onError: (error) => errors.push(error) });
     await cache.get('product', 'warm');
     const loads = Array.from({ length: 60 }, (_, index) =>
       cache.getOrSet('product', `k${index}`, async () => {
@@ -119,9 +110,9 @@ describe('the renewal of a stub', () => {
   it.each(PROTOCOLS)('on %s: a set over the stub during a slow load is no loss of the lock', async (protocol) => {
     const prefix = randomPrefix();
     const errors: CacheError[] = [];
-    const holder = cacheOn(protocol, { prefix, onError: (error) => errors.push(error) });
+    const holder = cacheSpeaking(protocol, { prefix, onError: (error) => errors.push(error) });
     const held = await heldLoad(holder, 'guitar', { lockTtl: 1 });
-    await cacheOn('meta', { prefix }).set('product', 'guitar', 'set by the user');
+    await cacheSpeaking('meta', { prefix }).set('product', 'guitar', 'set by the user');
     await sleep(1200); // two renewal periods (half lockTtl each)
     held.release('loaded');
     expect(await held.holding).toBe('loaded');
@@ -134,14 +125,14 @@ describe('tags invalidated while a missing key loads', () => {
     'on %s: the waiters retake the lock (at the lock key): one more load, not one each',
     async (protocol) => {
       const prefix = randomPrefix();
-      const holder = cacheOn(protocol, { prefix });
+      const holder = cacheSpeaking(protocol, { prefix });
       const held = await heldLoad(holder, 'guitar', { tags: ['red'] });
-      await cacheOn(protocol, { prefix }).invalidateTags(['red']);
+      await cacheSpeaking(protocol, { prefix }).invalidateTags(['red']);
       const load = vi.fn(async () => {
         await sleep(100);
         return 'after the invalidation';
       });
-      const waiters = Array.from({ length: 4 }, () => cacheOn(protocol, { prefix }));
+      const waiters = Array.from({ length: 4 }, () => cacheSpeaking(protocol, { prefix }));
       const calls = waiters.map((cache) => cache.getOrSet('product', 'guitar', load, { tags: ['red'] }));
       await vi.waitFor(() => expect(waiters.every((cache) => cache.stats().lockWaits === 1)).toBe(true));
       held.release('before the invalidation');
@@ -155,7 +146,7 @@ describe('tags invalidated while a missing key loads', () => {
 describe("a foreign meta client's win on a value (md … I)", () => {
   it('is a plain hit for this library, not a protocol error', async () => {
     const errors: CacheError[] = [];
-    const cache = cacheOn('meta', { onError: (error) => errors.push(error) });
+    const cache = cacheSpeaking('meta', { onError: (error) => errors.push(error) });
     await cache.set('product', 'guitar', 'v');
     const sent: string[] = [];
     const write = Socket.prototype.write;
@@ -181,8 +172,8 @@ describe('the text release of a stub', () => {
   it('is one compare-and-delete: a value set over the stub while it is in flight stays', async () => {
     const proxy = await slowPath();
     const prefix = randomPrefix();
-    const text = cacheOn('text', { servers: proxy.servers, prefix });
-    const meta = cacheOn('meta', { prefix });
+    const text = cacheSpeaking('text', { servers: proxy.servers, prefix });
+    const meta = cacheSpeaking('meta', { prefix });
     await text.get('product', 'warm');
     let loaded = false;
     const releaseSent = new Promise<void>((resolve) => {
@@ -211,9 +202,9 @@ describe('a poll that takes the stub while its tag records cannot be read', () =
     const prefix = randomPrefix();
     const options = { tags: ['t'], lockTtl: 2 };
     const [holder, waiter, third] = [
-      cacheOn('meta', { prefix }),
-      cacheOn('meta', { prefix }),
-      cacheOn('meta', { prefix }),
+      cacheSpeaking('meta', { prefix }),
+      cacheSpeaking('meta', { prefix }),
+      cacheSpeaking('meta', { prefix }),
     ];
     const held = await heldLoad(holder, 'k', options);
     const waiting = waiter.getOrSet('product', 'k', async () => undefined, options);

@@ -28,6 +28,20 @@ export function makeCache(options: NamespacedCacheOptions = {}): NamespacedCache
   return cache;
 }
 
+/**
+ * A cache speaking `protocol` to the shared memcached itself (which speaks all three), with a fresh
+ * prefix unless given, closed after the test: for fleets that mix protocols.
+ */
+export function cacheSpeaking(
+  protocol: 'meta' | 'text' | 'binary',
+  options: NamespacedCacheOptions = {},
+): NamespacedCache {
+  const connection = { servers: memcachedServers, protocol, prefix: randomPrefix() };
+  const cache = new NamespacedCache({ ...connection, ...options } as NamespacedCacheOptions);
+  opened.push(cache);
+  return cache;
+}
+
 /** A raw memjs client, closed after the test. */
 export function rawClient(serverList: string = memcachedServers): memjs.Client {
   const client = memjs.Client.create(serverList, { logger: { log() {} }, retries: 1 });
