@@ -6,7 +6,7 @@ import { Opcode } from '../src/protocol.js';
 import { errorLog, randomPrefix, rawClient } from './support/cache.js';
 import { protocolOptions } from './support/protocol.js';
 import { privateMemcached } from './support/servers.js';
-import { spyOnWrites } from './support/wire.js';
+import { overwriteWithForeign, spyOnWrites } from './support/wire.js';
 
 /** How long a call may outlive its deadline: the deadline scan interval plus scheduling noise. */
 const DEADLINE_MARGIN_MS = 250;
@@ -182,12 +182,7 @@ describe('failure policy', () => {
     const log = errorLog();
     const prefix = randomPrefix();
     const cache = new NamespacedCache({ client, prefix, onError: log.onError });
-    const wire = spyOnWrites(client);
-    await cache.set('n', 'k', 'ours');
-    const dataKey = wire
-      .requests()
-      .find((request) => request.opcode === Opcode.Set && !request.key.includes(':t:'))?.key;
-    await client.set(dataKey as string, 'written by someone else', {});
+    await overwriteWithForeign(client, cache, 'k', 'written by someone else');
     expect(await cache.get('n', 'k')).toBeUndefined();
     expect(log.errors.map((error) => [error.code, error.operation])).toEqual([['E_CORRUPT_VALUE', 'get']]);
   });

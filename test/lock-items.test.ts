@@ -1,22 +1,16 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Context } from '../src/context.js';
 import { NamespacedCache } from '../src/index.js';
-import { Opcode } from '../src/protocol.js';
 import { StubsWon } from '../src/read-through/stubs-won.js';
 import { errorLog, randomPrefix, rawClient } from './support/cache.js';
-import { spyOnWrites } from './support/wire.js';
+import { overwriteWithForeign } from './support/wire.js';
 
 describe('a foreign value starting with F at a data key', () => {
   it('is no failure marker: reported as corrupt, and getOrSet loads over it', async () => {
     const client = rawClient();
     const log = errorLog();
     const cache = new NamespacedCache({ client, prefix: randomPrefix(), onError: log.onError });
-    const wire = spyOnWrites(client);
-    await cache.set('n', 'k', 'ours');
-    const dataKey = wire
-      .requests()
-      .find((request) => request.opcode === Opcode.Set && !request.key.includes(':t:'))?.key;
-    await client.set(dataKey as string, 'Foreign value', {});
+    await overwriteWithForeign(client, cache, 'k', 'Foreign value');
     expect(await cache.get('n', 'k')).toBeUndefined();
     expect(log.errors.map((error) => error.code)).toEqual(['E_CORRUPT_VALUE']);
     expect(await cache.getOrSet('n', 'k', () => 'loaded')).toBe('loaded');

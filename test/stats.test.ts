@@ -1,11 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { type CacheStats, NamespacedCache } from '../src/index.js';
-import { Opcode } from '../src/protocol.js';
 import { errorLog, makeCache, randomPrefix, rawClient } from './support/cache.js';
 import { contendedLoad } from './support/contention.js';
 import { protocol, protocolOptions } from './support/protocol.js';
 import { privateMemcached } from './support/servers.js';
-import { spyOnWrites } from './support/wire.js';
+import { overwriteWithForeign } from './support/wire.js';
 
 const NO_ERRORS: CacheStats['errors'] = {
   E_TIMEOUT: 0,
@@ -163,12 +162,7 @@ describe('cache.stats()', () => {
   it('counts a value it cannot decode as a miss and an E_CORRUPT_VALUE', async () => {
     const client = rawClient();
     const cache = new NamespacedCache({ client, prefix: randomPrefix(), onError: () => {} });
-    const wire = spyOnWrites(client);
-    await cache.set('n', 'k', 'ours');
-    const dataKey = wire
-      .requests()
-      .find((request) => request.opcode === Opcode.Set && !request.key.includes(':t:'))?.key;
-    await client.set(dataKey as string, 'written by someone else', {});
+    await overwriteWithForeign(client, cache, 'k', 'written by someone else');
     expect(await cache.get('n', 'k')).toBeUndefined();
     expect(cache.stats()).toMatchObject({ hits: 0, misses: 1, errors: { ...NO_ERRORS, E_CORRUPT_VALUE: 1 } });
     await cache.close();

@@ -1,5 +1,6 @@
 import type memjs from 'memjs';
 import { vi } from 'vitest';
+import type { NamespacedCache } from '../../src/index.js';
 import { Opcode } from '../../src/protocol.js';
 
 /** A memcached binary-protocol request as it was written to the socket. */
@@ -94,4 +95,20 @@ export function fleetLockOf(requests: readonly SentRequest[]): string | undefine
   return requests.find(
     (request) => request.opcode === Opcode.Add && (onDataKey(request) || request.key.includes(':l:')),
   )?.key;
+}
+
+/**
+ * Sets `key` of namespace `n` through `cache` (whose memjs client is `client`), then overwrites its
+ * data key with `foreign`, written by another client: bytes this library did not write.
+ */
+export async function overwriteWithForeign(
+  client: memjs.Client,
+  cache: NamespacedCache,
+  key: string,
+  foreign: string,
+): Promise<void> {
+  const wire = spyOnWrites(client);
+  await cache.set('n', key, 'ours');
+  const dataKey = wire.requests().find((request) => request.opcode === Opcode.Set && onDataKey(request))?.key;
+  await client.set(dataKey as string, foreign, {});
 }
