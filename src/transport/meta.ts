@@ -86,8 +86,9 @@ function readFlags(buffer: Buffer, from: number, stop: number, request: Request,
 /**
  * memcached's meta protocol (stable since 1.6.10; every flag used here is in 1.6.10): `mg … v`
  * (with `N` to take the fleet lock on a miss), `ms … T F0` with `ME` for an add and `C` for a
- * compare-and-set, `md` with `C` for the lock's compare-and-delete. Each request carries its sequence number as opaque (`O`), which its reply
- * must echo: a reply to another request, or out of step, is a protocol error.
+ * compare-and-set, `md` with `C` for the lock's compare-and-delete. Each request carries its
+ * sequence number as opaque (`O`), which its reply must echo: a reply to another request, or out of
+ * step, is a protocol error.
  */
 export const metaCodec: Codec = {
   name: 'meta',
@@ -132,7 +133,7 @@ export const metaCodec: Codec = {
     else if (kind === EX && !isGet) status = Status.Exists;
     // A lost add: the item exists (binary says so with its Exists status; so does this transport).
     else if (kind === NS && !isGet) status = request.opcode === Opcode.Add ? Status.Exists : Status.NotStored;
-    if (status < 0 || readFlags(buffer, offset + 2, stop, request, reply) !== ANSWER) {
+    if (status < 0 || readFlags(buffer, offset + 2, stop, request, reply) === NOT_ANSWER) {
       return invalid(reply, `a reply that does not answer the request: ${excerpt(buffer, offset, stop)}`);
     }
     return answered(reply, status, next, reply.cas);
